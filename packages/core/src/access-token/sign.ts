@@ -1,0 +1,18 @@
+import { SignJWT, type CryptoKey, type KeyObject } from 'jose';
+import type { AccessTokenClaims } from './claims.ts';
+
+export interface SignJwtAccessTokenOptions {
+  privateKey: CryptoKey | KeyObject;
+  alg: string;
+  kid?: string;
+}
+
+/**
+ * Signs a JWT access token (RFC 9068 §2.1: header `typ: at+jwt`). The claims are taken as given;
+ * meant for tests and benchmarks, the authorization server issues its own.
+ */
+export function signJwtAccessToken(claims: AccessTokenClaims, options: SignJwtAccessTokenOptions): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ typ: 'at+jwt', alg: options.alg, ...(options.kid === undefined ? {} : { kid: options.kid }) })
+    .sign(options.privateKey);
+}

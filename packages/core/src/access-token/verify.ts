@@ -1,0 +1,69 @@
+import { errors, jwtVerify, type CryptoKey, type JWTPayload, type KeyObject, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { assertAsymmetricAlgorithms } from '../dpop/algorithms.ts';
+import { InvalidToken } from '../errors/oauth-error.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
+import type { AccessTokenClaims } from './claims.ts';
+
+/** Default signature algorithms of access tokens (decision D2): never `none`, never HS*. */
+export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256', 'ES384', 'PS256', 'EdDSA', 'Ed25519', 'RS384'];
+
+export interface VerifyJwtAccessTokenOptions {
+  /** The authorization server's public key, or a key resolver such as jose's `createLocalJWKSet`. */
+  key: JWTVerifyGetKey | CryptoKey | KeyObject;
+  /** The authorization server's issuer identifier. */
+  issuer: string;
+  /** This resource server's identifier; `aud` must be it or an array containing it. */
+  audience: string;
+  clock?: Clock;
+  algorithms?: readonly string[];
+}
+
+/** The fixed `error_description` texts (RFC 6750 §3.1). */
+export const ACCESS_TOKEN_ERRORS = {
+  expired: 'The access token expired',
+  invalid: 'The access token is invalid',
+} as const;
+
+/**
+ * Validates a JWT access token per RFC 9068 §4: `typ` is `at+jwt`, the signature verifies with an
+ * allowed asymmetric algorithm, `iss` is the issuer, `aud` contains this resource server, `exp` has
+ * not passed and `nbf` has; the claims RFC 9068 §2.2 requires are present.
+ *
+ * @throws InvalidToken (401) with a fixed description for every failure.
+ */
+export async function verifyJwtAccessToken(token: string, options: VerifyJwtAccessTokenOptions): Promise<AccessTokenClaims> {
+  const verifyOptions: JWTVerifyOptions = {
+    typ: 'at+jwt', // RFC 9068 §4: reject other JWTs (e.g. ID Tokens) presented as access tokens
+    issuer: options.issuer, // RFC 9068 §4
+    audience: options.audience, // RFC 9068 §4
+    requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'], // RFC 9068 §2.2
+    algorithms: [...assertAsymmetricAlgorithms(options.algorithms ?? ACCESS_TOKEN_ALGORITHMS)], // RFC 9068 §4; decision D2
+    currentDate: new Date((options.clock ?? systemClock)() * 1000), // exp and nbf, RFC 9068 §4
+  };
+  let payload: JWTPayload;
+  try {
+    const { key } = options;
+    ({ payload } = typeof key === 'function' ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key, verifyOptions));
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) throw new InvalidToken(ACCESS_TOKEN_ERRORS.expired, { cause: error });
+    // a JWKS that cannot be fetched is the server's problem, not the token's
+    if (error instanceof errors.JOSEError && !(error instanceof errors.JWKSTimeout)) {
+      throw new InvalidToken(ACCESS_TOKEN_ERRORS.invalid, { cause: error });
+    }
+    throw error;
+  }
+  if (!wellTyped(payload)) throw new InvalidToken(ACCESS_TOKEN_ERRORS.invalid);
+  return payload;
+}
+
+// jose checks the types of iss, aud, exp, iat and nbf; these are the others RFC 9068 §2.2 defines.
+function wellTyped(payload: JWTPayload): payload is AccessTokenClaims {
+  const { sub, client_id, jti, scope, cnf } = payload;
+  return (
+    typeof sub === 'string' &&
+    typeof client_id === 'string' &&
+    typeof jti === 'string' &&
+    (scope === undefined || typeof scope === 'string') &&
+    (cnf === undefined || (typeof cnf === 'object' && cnf !== null && !Array.isArray(cnf)))
+  );
+}

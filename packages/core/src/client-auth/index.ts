@@ -1,0 +1,4 @@
+export * from './algorithms.ts';
+export * from './create.ts';
+export * from './verify.ts';
+export * from './jwks-cache.ts';

@@ -1,0 +1,18 @@
+/**
+ * DPoP (RFC 9449): create and verify proofs, server nonces, and the resource-server check of
+ * DPoP-bound access tokens.
+ */
+export { DPOP_ALGORITHMS, type DpopAlgorithm } from './algorithms.ts';
+export { generateDpopKey, jwkThumbprint, type DpopKey } from './key.ts';
+export { createDpopProof, type CreateDpopProofOptions } from './proof.ts';
+export { normalizeHtu } from './htu.ts';
+export { DpopNonces, type DpopNoncesOptions } from './nonce.ts';
+export { DPOP_ERRORS } from './proof-checks.ts';
+export { verifyDpopProof, type VerifiedDpopProof, type VerifyDpopProofOptions } from './verify.ts';
+export { MissingCredentials, dpopChallenge, presentedToken, type PresentedToken } from './authorization.ts';
+export {
+  verifyResourceRequest,
+  type ResourceRequest,
+  type VerifiedResourceRequest,
+  type VerifyResourceRequestOptions,
+} from './resource.ts';

@@ -1,0 +1,2 @@
+export * from './oauth-error.ts';
+export * from './operation-outcome.ts';

@@ -1,0 +1,3 @@
+export * from './bsn.ts';
+export * from './names.ts';
+export * from './match.ts';

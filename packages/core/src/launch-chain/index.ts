@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './reference.ts';
+export * from './resolve.ts';

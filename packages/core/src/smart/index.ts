@@ -1,0 +1,5 @@
+export * from './configuration.ts';
+export * from './scopes.ts';
+export * from './scopes-allow.ts';
+export * from './launch-context.ts';
+export * from './token-response.ts';

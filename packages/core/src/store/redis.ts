@@ -1,0 +1,64 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { assertTtl, type KeyValueStore } from './types.ts';
+
+// INCR and start the window on the first increment, in one script so no caller sees a key without TTL.
+const INCREMENT = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+export interface RedisStoreOptions {
+  /** e.g. `redis://127.0.0.1:6379/0` */
+  url: string;
+  /** Prefix for every key, so several deployments can share one Redis (default `koppelmij:`). */
+  prefix?: string;
+  redisOptions?: RedisOptions;
+}
+
+/**
+ * {@link KeyValueStore} on Redis (ioredis). Every method is one atomic Redis command
+ * (`SET … PX`, `SET … NX PX`, `GETDEL`, or a Lua script), so several instances of a
+ * service can share it. Requires Redis ≥ 6.2 for `GETDEL`.
+ */
+export class RedisStore implements KeyValueStore {
+  readonly redis: Redis;
+  readonly #prefix: string;
+
+  constructor(options: RedisStoreOptions) {
+    this.#prefix = options.prefix ?? 'koppelmij:';
+    this.redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 2, ...options.redisOptions });
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const raw = await this.redis.get(this.#prefix + key);
+    return raw === null ? undefined : (JSON.parse(raw) as T);
+  }
+
+  async set<T>(key: string, value: T, ttlSeconds: number): Promise<void> {
+    assertTtl(ttlSeconds);
+    await this.redis.set(this.#prefix + key, JSON.stringify(value), 'PX', Math.ceil(ttlSeconds * 1000));
+  }
+
+  async setIfAbsent<T>(key: string, value: T, ttlSeconds: number): Promise<boolean> {
+    assertTtl(ttlSeconds);
+    const ok = await this.redis.set(this.#prefix + key, JSON.stringify(value), 'PX', Math.ceil(ttlSeconds * 1000), 'NX');
+    return ok === 'OK';
+  }
+
+  async take<T>(key: string): Promise<T | undefined> {
+    const raw = await this.redis.getdel(this.#prefix + key);
+    return raw === null ? undefined : (JSON.parse(raw) as T);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.redis.del(this.#prefix + key);
+  }
+
+  async increment(key: string, ttlSeconds: number): Promise<number> {
+    assertTtl(ttlSeconds);
+    return (await this.redis.eval(INCREMENT, 1, this.#prefix + key, Math.ceil(ttlSeconds * 1000))) as number;
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

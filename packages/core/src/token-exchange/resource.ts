@@ -1,0 +1,64 @@
+import { InvalidTarget } from '../errors/oauth-error.ts';
+
+/** A `resource` value of the token exchange, reduced to a FHIR literal reference (spec §4.2). */
+export interface FhirResourceTarget {
+  resourceType: string;
+  id: string;
+  /** The relative reference, `Type/id`. */
+  reference: string;
+}
+
+export interface FhirResourceTargetOptions {
+  /** The DVA FHIR base URL; absolute `resource` values must lie directly under it. */
+  fhirBase: string;
+  /** What to do with `Patient/…`: the patient comes from the subject token (spec §4.2, switch in §7.4). */
+  patientResource: 'reject' | 'ignore';
+}
+
+// FHIR R4 datatypes (https://hl7.org/fhir/R4/datatypes.html#id): an id is [A-Za-z0-9\-\.]{1,64};
+// resource type names are [A-Z][A-Za-z]+.
+const RELATIVE_REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
+
+const URI_CHARACTERS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
+
+const MALFORMED = 'resource is not a valid FHIR resource reference';
+
+/**
+ * Reads one `resource` value of a token-exchange request as a FHIR resource (spec §4.2).
+ *
+ * RFC 8693 §2.1 and RFC 8707 §2 want an absolute URI; the Koppelmij IG sends relative
+ * references (`Task/456`). Both are accepted: `Type/id`, and `{fhirBase}/Type/id` (spec §3.1.4).
+ * A version, query, fragment or any other form is refused.
+ *
+ * @returns the target, or `undefined` for a Patient when `patientResource` is `'ignore'`
+ * @throws {InvalidTarget} a malformed value, one outside `fhirBase`, or a rejected Patient (RFC 8693 §2.2.2)
+ */
+export function parseFhirResourceTarget(value: string, options: FhirResourceTargetOptions): FhirResourceTarget | undefined {
+  const reference = relativeToBase(value, options.fhirBase);
+  if (!RELATIVE_REFERENCE.test(reference)) throw new InvalidTarget(MALFORMED);
+  const slash = reference.indexOf('/');
+  const resourceType = reference.slice(0, slash);
+  const id = reference.slice(slash + 1);
+
+  // spec §4.2: "Patient is excluded (the patient comes from the subject token)"
+  if (resourceType === 'Patient') {
+    if (options.patientResource === 'ignore') return undefined;
+    throw new InvalidTarget('Patient is not an allowed resource');
+  }
+  return { resourceType, id, reference };
+}
+
+/** `value` itself when it is not an absolute URI, else its path below `fhirBase`. */
+function relativeToBase(value: string, fhirBase: string): string {
+  const url = URL.parse(value);
+  if (url === null) return value;
+
+  // RFC 3986 §2: only URI characters. The WHATWG parser would silently drop tabs and newlines, or read '\' as '/'.
+  if (!URI_CHARACTERS.test(value)) throw new InvalidTarget(MALFORMED);
+  // The parser applies RFC 3986 §6.2.2/§6.2.3 normalisation (scheme and host case, default port,
+  // dot-segments) to both sides before they are compared.
+  const base = new URL(fhirBase).href.replace(/\/*$/, '/');
+  if (!url.href.startsWith(base)) throw new InvalidTarget(MALFORMED);
+  // A query or fragment (RFC 8707 §2) stays in the remainder, where the `Type/id` grammar refuses it.
+  return url.href.slice(base.length);
+}

@@ -1,0 +1,94 @@
+// Starts all five services in one Node process: the demo, the cross-service tests and the
+// benchmarks all use this. Each service gets its own `*.localhost` host name (docs/architecture.md).
+import { createServer } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { MemoryStore, type KeyValueStore } from '@koppelmij/core';
+import { installLocalhostResolver } from '@koppelmij/service-kit';
+import { buildDigidMock, digidMockConfigSchema } from '@koppelmij/digid-mock';
+import { buildDvaAuth, loadDvaAuthConfig } from '@koppelmij/dva-auth';
+import { buildDvaFhir, loadDvaFhirConfig } from '@koppelmij/dva-fhir';
+import { buildModule, loadModuleConfig } from '@koppelmij/module';
+import { buildPgo, loadPgoConfig } from '@koppelmij/pgo';
+
+export const SERVICES = ['pgo', 'dvaAuth', 'dvaFhir', 'module', 'digid'] as const;
+export type Service = (typeof SERVICES)[number];
+
+export const DEFAULT_PORTS: Record<Service, number> = { pgo: 4000, dvaAuth: 4100, dvaFhir: 4200, module: 4300, digid: 4400 };
+
+export interface StackOptions {
+  /** Port per service; 0 picks a free one (tests). Default: the demo's 4000–4400. */
+  ports?: Partial<Record<Service, number>>;
+  /** Extra environment for every service (switches). */
+  env?: Record<string, string>;
+  /** Extra environment for one service only, e.g. `{ pgo: { SIGNING_JWK: … } }`. */
+  serviceEnv?: Partial<Record<Service, Record<string, string>>>;
+  logLevel?: string;
+  /** The DVA's shared store (dva-auth and dva-fhir); default a fresh MemoryStore. */
+  dvaStore?: KeyValueStore;
+  /** The PGO's store; default the PGO's own (tests inspect what the PGO kept). */
+  pgoStore?: KeyValueStore;
+}
+
+export interface Stack {
+  urls: { pgo: string; dvaAuth: string; dvaFhir: string; module: string; digid: string };
+  apps: Record<Service, FastifyInstance>;
+  dvaAuth: Awaited<ReturnType<typeof buildDvaAuth>>;
+  dvaStore: KeyValueStore;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  installLocalhostResolver();
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  for (const s of SERVICES) if (ports[s] === 0) ports[s] = await freePort();
+  const urls = {
+    pgo: `http://pgo.localhost:${ports.pgo}`,
+    dvaAuth: `http://dva.localhost:${ports.dvaAuth}`,
+    dvaFhir: `http://fhir.localhost:${ports.dvaFhir}/fhir`,
+    module: `http://module.localhost:${ports.module}`,
+    digid: `http://digid.localhost:${ports.digid}`,
+  };
+  const env: Record<string, string> = {
+    PGO_URL: urls.pgo,
+    DVA_AUTH_URL: urls.dvaAuth,
+    DVA_FHIR_URL: urls.dvaFhir,
+    MODULE_URL: urls.module,
+    DIGID_URL: urls.digid,
+    LOG_LEVEL: options.logLevel ?? 'warn',
+    DIGID_CLIENTS: JSON.stringify([
+      { client_id: 'dva-auth', client_secret: 'demo-digid-secret-change-me', redirect_uris: [`${urls.dvaAuth}/digid/callback`] },
+      { client_id: 'pgo-demo', client_secret: 'demo-pgo-digid-secret-change-me', redirect_uris: [`${urls.pgo}/login/callback`] },
+    ]),
+    ...options.env,
+  };
+  const dvaStore = options.dvaStore ?? new MemoryStore();
+  const envOf = (s: Service) => ({ ...env, ...options.serviceEnv?.[s] });
+  const digid = await buildDigidMock(digidMockConfigSchema.parse(envOf('digid')));
+  const dvaAuth = await buildDvaAuth(loadDvaAuthConfig(envOf('dvaAuth')), { store: dvaStore });
+  const dvaFhir = await buildDvaFhir(loadDvaFhirConfig(envOf('dvaFhir')), { store: dvaStore });
+  const pgo = await buildPgo(loadPgoConfig(envOf('pgo')), options.pgoStore && { store: options.pgoStore });
+  const module = await buildModule(loadModuleConfig(envOf('module')));
+  const apps: Record<Service, FastifyInstance> = { pgo, dvaAuth, dvaFhir, module, digid };
+  for (const s of SERVICES) await apps[s].listen({ port: ports[s], host: '127.0.0.1' });
+  return {
+    urls,
+    apps,
+    dvaAuth,
+    dvaStore,
+    async close() {
+      for (const s of SERVICES) await apps[s].close();
+      if (!options.dvaStore) await dvaStore.close();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import { createStore } from '@koppelmij/core';
+import { loadSigningKey, loggerOptions, mountOidcProvider, registerErrorHandler } from '@koppelmij/service-kit';
+import type { DigidMockConfig } from './config.ts';
+import { resumeWithoutStaleSession } from './fresh-session.ts';
+import { registerInteractionRoutes } from './interactions.ts';
+import { createProvider, PROVIDER_PATHS } from './provider.ts';
+
+/**
+ * The mock DigiD as a Fastify instance that does not listen yet: oidc-provider's endpoints at
+ * the root and the login pages at `/interaction/:uid`. Closing the app closes its store.
+ */
+export async function buildDigidMock(config: DigidMockConfig): Promise<FastifyInstance> {
+  const signingKey = await loadSigningKey(config.signingJwk, 'ES256');
+  const store = createStore(config.store, { prefix: 'digid:' });
+  const provider = createProvider(config, signingKey, store);
+
+  const app = Fastify({ logger: loggerOptions(config.logLevel) });
+  app.addHook('onClose', () => store.close());
+  registerErrorHandler(app, 'oauth');
+  await app.register(formbody);
+  resumeWithoutStaleSession(app, provider);
+  await mountOidcProvider(app, provider, PROVIDER_PATHS);
+  await registerInteractionRoutes(app, provider);
+  return app;
+}

@@ -1,0 +1,104 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import { z } from 'zod';
+import { accountIdFor } from './accounts.ts';
+import { personByBsn, TEST_PERSONS } from './persons.ts';
+import { actForPage, errorPage, loginPage } from './views.ts';
+
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** A bad interaction request: answered with an HTML page and `status`, never a 500. */
+export class InteractionError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'InteractionError';
+    this.status = status;
+  }
+}
+
+const EXPIRED = 'This login session has expired or does not exist. Start again from the application.';
+
+const uidParams = z.object({ uid: z.string().regex(/^[\w-]{1,64}$/) });
+const bsn = z.string().regex(/^[0-9]{9}$/);
+const loginForm = z.object({ bsn, represent: z.union([z.literal('self'), bsn]).optional() });
+
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+};
+
+function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).headers(PAGE_HEADERS).send(body);
+}
+
+/** The interaction of this browser (its interaction cookie), which must be the one in the URL. */
+async function loadInteraction(provider: Provider, request: FastifyRequest, reply: FastifyReply): Promise<Interaction> {
+  const params = uidParams.safeParse(request.params);
+  if (!params.success) throw new InteractionError(400, EXPIRED);
+  const interaction = await provider.interactionDetails(request.raw, reply.raw);
+  if (interaction.uid !== params.data.uid) throw new InteractionError(400, EXPIRED);
+  return interaction;
+}
+
+function requirePrompt(interaction: Interaction, name: 'login' | 'consent'): void {
+  if (interaction.prompt.name !== name) throw new InteractionError(400, `This step does not expect a ${name}.`);
+}
+
+/**
+ * DigiD asks no consent: the client is registered, so the consent prompt is answered at once
+ * with a Grant of exactly the scopes oidc-provider reports missing. With no single sign-on
+ * there is never an earlier grant to extend, and with the claims parameter disabled (the
+ * default) scopes are all a request can ask for.
+ */
+async function grantConsent(provider: Provider, request: FastifyRequest, reply: FastifyReply, interaction: Interaction): Promise<string> {
+  const accountId = interaction.session?.accountId;
+  if (!accountId) throw new InteractionError(400, EXPIRED);
+  const grant = new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
+  const { missingOIDCScope } = interaction.prompt.details as { missingOIDCScope?: string[] };
+  if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope);
+  const grantId = await grant.save();
+  return provider.interactionResult(request.raw, reply.raw, { consent: { grantId } });
+}
+
+/** The login pages at `/interaction/:uid` (the provider's `interactions.url`). */
+export async function registerInteractionRoutes(app: FastifyInstance, provider: Provider): Promise<void> {
+  await app.register(async (scope) => {
+    scope.setErrorHandler((error, _request, reply) => {
+      if (error instanceof InteractionError) return sendPage(reply, error.status, errorPage('Cannot log in', error.message));
+      // no interaction cookie, or its interaction or session has expired
+      if (error instanceof errors.SessionNotFound) return sendPage(reply, 400, errorPage('Cannot log in', EXPIRED));
+      throw error; // the app's handler: a generic 500 without details
+    });
+
+    scope.get('/interaction/:uid', async (request, reply) => {
+      const interaction = await loadInteraction(provider, request, reply);
+      if (interaction.prompt.name === 'consent') return reply.redirect(await grantConsent(provider, request, reply, interaction), 303);
+      requirePrompt(interaction, 'login');
+      return sendPage(reply, 200, loginPage(interaction.uid, String(interaction.params.client_id), TEST_PERSONS));
+    });
+
+    scope.post('/interaction/:uid/login', async (request, reply) => {
+      const interaction = await loadInteraction(provider, request, reply);
+      requirePrompt(interaction, 'login');
+      const form = loginForm.safeParse(request.body);
+      if (!form.success) throw new InteractionError(400, 'Choose a test person.');
+      const holder = personByBsn(form.data.bsn);
+      if (!holder) throw new InteractionError(400, 'There is no test person with this BSN.');
+      const { represent } = form.data;
+      if (represent === undefined && holder.mandates.length > 0) return sendPage(reply, 200, actForPage(interaction.uid, holder));
+      const accountId = accountIdFor(holder, represent);
+      if (!accountId) throw new InteractionError(400, 'This person has not mandated you to act on their behalf.');
+      const returnTo = await provider.interactionResult(request.raw, reply.raw, { login: { accountId } }, { mergeWithLastSubmission: false });
+      return reply.redirect(returnTo, 303);
+    });
+
+    scope.post('/interaction/:uid/abort', async (request, reply) => {
+      await loadInteraction(provider, request, reply);
+      const result = { error: 'access_denied', error_description: 'End-User aborted interaction' };
+      return reply.redirect(await provider.interactionResult(request.raw, reply.raw, result), 303);
+    });
+  });
+}

@@ -1,0 +1,52 @@
+import { html, page, type SafeHtml } from '@koppelmij/service-kit';
+import { displayName, mandatorsOf, type TestPerson } from './persons.ts';
+
+const LOOK = { service: 'DigiD (mock)', accent: '#e17000' };
+
+function render(title: string, body: SafeHtml): string {
+  return page(title, body, LOOK);
+}
+
+function personLine(person: TestPerson): SafeHtml {
+  return html`<b>${displayName(person)}</b> <span class="muted">BSN ${person.bsn} · born ${person.birthDate}</span>`;
+}
+
+/** Step 1: pick a test person. Nothing is verified; the page says so. */
+export function loginPage(uid: string, clientId: string, persons: readonly TestPerson[]): string {
+  const options = persons.map(
+    (p) => html`<label class="card" style="display:block">
+      <input type="radio" name="bsn" value="${p.bsn}" required data-testid="digid-person-${p.bsn}"> ${personLine(p)}
+      ${p.mandates.length > 0 && html`<span class="muted"> · may act for ${mandatorsOf(p).map(displayName).join(', ')}</span>`}
+    </label>`,
+  );
+  return render(
+    'Log in',
+    html`<p>Log in to <b>${clientId}</b>. This is a mock: choose a test person, no password is asked.</p>
+    <form method="post" action="/interaction/${uid}/login">${options}
+      <p><button type="submit" data-testid="digid-login">Log in</button></p>
+    </form>
+    <form method="post" action="/interaction/${uid}/abort"><button type="submit" data-testid="digid-cancel">Cancel</button></form>`,
+  );
+}
+
+/** Step 2 for a representative: act for themselves or for one of the persons who mandated them. */
+export function actForPage(uid: string, holder: TestPerson): string {
+  const choices = mandatorsOf(holder).map(
+    (p) => html`<p class="card"><button type="submit" name="represent" value="${p.bsn}" data-testid="digid-represent-${p.bsn}">On behalf of ${displayName(p)}</button>
+      <span class="muted">BSN ${p.bsn} · born ${p.birthDate}</span></p>`,
+  );
+  return render(
+    'Act for',
+    html`<p>You are logged in as ${personLine(holder)}. For whom do you act?</p>
+    <form method="post" action="/interaction/${uid}/login">
+      <input type="hidden" name="bsn" value="${holder.bsn}">
+      <p class="card"><button type="submit" name="represent" value="self" data-testid="digid-represent-self">Myself</button></p>
+      ${choices}
+    </form>`,
+  );
+}
+
+/** An error page: a fixed title and message, never a stack trace. */
+export function errorPage(title: string, message: string): string {
+  return render(title, html`<div class="card error" data-testid="digid-error"><p>${message}</p></div>`);
+}

@@ -1,0 +1,104 @@
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { LaunchCodes, OAuthError, createStore, type KeyValueStore } from '@koppelmij/core';
+import { escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider } from '@koppelmij/service-kit';
+import { AuditLog } from './audit.ts';
+import type { DvaAuthConfig } from './config.ts';
+import type { DvaAuth, GrantContext, LaunchContextRecord } from './context.ts';
+import { DigidClient } from './digid.ts';
+import { FhirAccess } from './fhir-access.ts';
+import { registerInteractions } from './interactions.ts';
+import { registerLaunchModule } from './launch-module.ts';
+import { registerOption1 } from './option-1.ts';
+import { registerStandalone } from './standalone.ts';
+import { extraParams } from './params.ts';
+import { PatientIndex } from './patients.ts';
+import { createProvider } from './provider.ts';
+import { installTokenHooks } from './token-hooks.ts';
+import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_EXCHANGE_DUPLICATES, TOKEN_EXCHANGE_PARAMETERS, tokenExchangeGrant } from './token-exchange.ts';
+import { errorPage } from './views.ts';
+import { withProviderErrors } from './provider-errors.ts';
+
+export interface DvaAuthDeps {
+  /** Shared with dva-fhir in the one-process demo (both are "the DVA"). */
+  store?: KeyValueStore;
+  fetch?: typeof fetch;
+}
+
+/** The oidc-provider endpoints, served at the root (spec §1.1 paths). */
+const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/par', '/token', '/jwks', '/revoke', '/introspect', '/.well-known/openid-configuration'];
+
+/** Builds the DVA authorization server. The app is not listening; call `listen` or `inject`. */
+export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}): Promise<FastifyInstance & { dva: DvaAuth }> {
+  const app = Fastify({ logger: loggerOptions(config.LOG_LEVEL), trustProxy: config.TRUST_PROXY });
+  const store = deps.store ?? createStore(config.STORE);
+  const urls = { PGO_URL: config.PGO_URL, MODULE_URL: config.MODULE_URL, DVA_AUTH_URL: config.DVA_AUTH_URL, DVA_FHIR_URL: config.DVA_FHIR_URL, DIGID_URL: config.DIGID_URL };
+  const registrations = loadRegistrations(config.REGISTRATIONS_FILE, urls);
+  const patients = PatientIndex.fromBundle(config.FHIR_BUNDLE, config.PSEUDONYM_SECRET);
+  const signingKey = await loadSigningKey(config.SIGNING_JWK);
+
+  // the parts reach each other through `get`, called only after `dva` exists
+  const get = (): DvaAuth => dva;
+  const grantContext = {
+    get: (grantId: string) => store.get<GrantContext>(`grant-context:${grantId}`),
+    set: (grantId: string, context: GrantContext, ttl: number) => store.set(`grant-context:${grantId}`, context, ttl),
+  };
+  const fetchImpl = deps.fetch ?? globalThis.fetch;
+  const provider = createProvider({ config, store, registrations, patients, signingKey, grantContext: grantContext.get, extraParams: extraParams(get), fetch: fetchImpl });
+  const dva: DvaAuth = {
+    config, provider, store, registrations, patients, signingKey, grantContext,
+    audit: new AuditLog(store, app.log),
+    launchCodes: new LaunchCodes<LaunchContextRecord>(store, { namespace: 'launch', ttl: config.LAUNCH_CODE_TTL }),
+    log: app.log,
+    fetch: fetchImpl,
+    pgo: (id) => registrations.pgos.find((p) => p.client_id === id),
+    module: (id) => registrations.modules.find((m) => m.client_id === id),
+  };
+
+  const fhir = new FhirAccess(get);
+  provider.registerGrantType(GRANT_TYPE_TOKEN_EXCHANGE, withProviderErrors(tokenExchangeGrant(get, fhir)), [...TOKEN_EXCHANGE_PARAMETERS], [...TOKEN_EXCHANGE_DUPLICATES]);
+  installTokenHooks(provider, get);
+  provider.on('server_error', (_ctx, error) => app.log.error({ err: error }, 'oidc-provider server_error'));
+  for (const event of ['grant.error', 'authorization.error', 'pushed_authorization_request.error', 'revocation.error', 'introspection.error'] as const) {
+    (provider as unknown as NodeJS.EventEmitter).on(event, (_ctx: unknown, error: { error?: string; error_description?: string; error_detail?: string }) =>
+      app.log.info({ event, error: error.error, error_description: error.error_description, error_detail: error.error_detail }, 'request refused'));
+  }
+
+  // notes §2 gotcha: offline_access needs prompt=consent; added before the provider sees the request
+  app.addHook('onRequest', async (request) => {
+    if (request.method !== 'GET' || !request.url.startsWith('/authorize?')) return;
+    const url = new URL(request.url, 'http://x');
+    if (url.searchParams.get('scope')?.split(' ').includes('offline_access') && !url.searchParams.has('prompt')) {
+      url.searchParams.set('prompt', 'consent');
+      request.raw.url = `${url.pathname}${url.search}`;
+    }
+  });
+
+  await app.register(cookie);
+  await app.register(formbody);
+  app.setErrorHandler((error: Error & { statusCode?: number; status?: number; error_description?: string }, request, reply) => {
+    const status = error instanceof OAuthError ? error.status : (error.statusCode ?? error.status ?? 500);
+    if (status >= 500) request.log.error({ err: error }, 'unhandled error');
+    const code = status >= 500 ? 500 : status;
+    if (request.url.startsWith('/interaction') || request.url.startsWith('/digid')) {
+      const detail = code >= 500 ? 'internal error' : (error instanceof OAuthError ? error.error_description : undefined) ?? 'the request is not valid (it may have expired); start again from your PGO';
+      return reply.code(code).type('text/html').send(errorPage('Er ging iets mis', escapeHtml(detail)));
+    }
+    if (error instanceof OAuthError) return reply.code(error.status).send(error.toJSON());
+    return reply.code(code).send(code >= 500 ? { error: 'server_error' } : { error: 'invalid_request' });
+  });
+
+  const digid = new DigidClient(get);
+  registerInteractions(app, get, digid);
+  registerOption1(app, get); // spec §3.2
+  registerLaunchModule(app, get, digid); // spec §3.5
+  registerStandalone(app, get); // spec §5 level S
+  await mountOidcProvider(app, provider, PROVIDER_PATHS);
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/audit', async () => dva.audit.recent(50));
+  app.addHook('onClose', async () => {
+    if (!deps.store) await store.close();
+  });
+  return Object.assign(app, { dva }) as FastifyInstance & { dva: DvaAuth };
+}

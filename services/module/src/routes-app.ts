@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import { ModuleError } from './errors.ts';
+import { FhirRequestError } from './fhir-client.ts';
+import {
+  bloodPressureForm,
+  bloodPressureObservation,
+  patientSchema,
+  questionnaireForm,
+  questionnaireResponse,
+  taskCompletionPatch,
+  taskSchema,
+  taskStatusPatch,
+} from './fhir-resources.ts';
+import type { ModuleRuntime } from './runtime.ts';
+import { appPage, donePage } from './views.ts';
+
+type ClientParams = { Params: { client_id: string } };
+
+/** Task statuses the module moves to `in-progress` when the person opens it (spec §4.8 lifecycle). */
+const NOT_STARTED = new Set(['requested', 'received', 'accepted']);
+
+/** The module itself (W18) and terugkeer (spec §4.6). */
+export function appRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
+  app.get<ClientParams>('/m/:client_id/app', async (request, reply) => {
+    const registration = runtime.registration(request.params.client_id);
+    const { csrf, context } = await runtime.active(request, registration);
+    const fhir = await runtime.fhir(context);
+    if (context.task === undefined) {
+      // level S (spec §5): a standalone launch has the patient and no Task
+      const patient = await fhir.read('Patient', context.patient, patientSchema).catch(fhirFailure);
+      if (patient.id !== context.patient) throw new ModuleError(502, 'The FHIR server answered for other resources.');
+      return reply.type('text/html; charset=utf-8').send(appPage({ registration, patient, csrf, representation: context.representation === true }));
+    }
+    const [patient, task] = await Promise.all([
+      fhir.read('Patient', context.patient, patientSchema),
+      fhir.read('Task', context.task, taskSchema),
+    ]).catch(fhirFailure);
+    // the resource server must answer for the resources asked, nothing else
+    if (patient.id !== context.patient || task.id !== context.task) throw new ModuleError(502, 'The FHIR server answered for other resources.');
+
+    // Optional (spec §4.8): opening the module starts the Task. The DVA's transition table may
+    // refuse the step (422); that is its business rule, so the module goes on without it.
+    if (NOT_STARTED.has(task.status)) {
+      try {
+        await fhir.patch('Task', task.id, taskStatusPatch('in-progress'));
+        task.status = 'in-progress';
+      } catch (error) {
+        if (!(error instanceof FhirRequestError && error.status === 422)) fhirFailure(error);
+        request.log.info({ client_id: registration.clientId }, 'Task start refused by the FHIR server (422)');
+      }
+    }
+    return reply.type('text/html; charset=utf-8').send(appPage({ registration, patient, task, csrf, representation: context.representation === true }));
+  });
+
+  app.post<ClientParams>('/m/:client_id/submit', async (request, reply) => {
+    const registration = runtime.registration(request.params.client_id);
+    const { sid, context } = await runtime.active(request, registration);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    // OWASP CSRF: the per-session synchroniser token (SameSite=Lax alone leaves top-level POSTs from same-site pages)
+    if (!(await runtime.sessions.checkCsrf(sid, typeof body.csrf === 'string' ? body.csrf : undefined))) {
+      throw new ModuleError(403, 'The form has expired. Open the module again.');
+    }
+    const back = `/m/${registration.clientId}/app`;
+    const now = new Date(runtime.clock() * 1000);
+    let resource: { resourceType: string };
+    if (registration.result === 'observation') {
+      const values = bloodPressureForm.safeParse(body);
+      if (!values.success) throw new ModuleError(400, 'Enter plausible whole numbers: systolic 60–260, diastolic 30–160 mmHg, systolic above diastolic.', { back });
+      resource = bloodPressureObservation(context.patient, values.data, now);
+    } else {
+      const values = questionnaireForm.safeParse(body);
+      if (!values.success) throw new ModuleError(400, 'Choose a score from 1 to 5; a remark has at most 500 characters.', { back });
+      resource = questionnaireResponse(context.patient, values.data, now);
+    }
+
+    const fhir = await runtime.fhir(context);
+    const id = await fhir.create(resource).catch(fhirFailure);
+    // terugkeer step 1 (spec §4.6): the Task is completed, with the result as output, before the redirect
+    const outputType = registration.result === 'observation' ? 'observation' : 'questionnaire-response';
+    if (context.task !== undefined) await fhir.patch('Task', context.task, taskCompletionPatch(`${resource.resourceType}/${id}`, outputType)).catch(fhirFailure);
+    // terugkeer step 2: revoke the tokens (RFC 7009), and forget them
+    await runtime.revokeAll(registration, context, request.log);
+    await runtime.sessions.update(sid, registration.clientId, undefined);
+    // terugkeer step 3: back to the return_url of the token response, never one from the request (spec §8 item 33)
+    if (context.returnUrl !== undefined) return reply.redirect(context.returnUrl, 303);
+    return reply.type('text/html; charset=utf-8').send(donePage(registration));
+  });
+}
+
+// Any FHIR failure ends the request with an error page and no redirect; the HTTP status is shown as the code.
+function fhirFailure(error: unknown): never {
+  const status = error instanceof FhirRequestError && error.status > 0 ? String(error.status) : undefined;
+  throw new ModuleError(502, 'The care provider’s FHIR server could not complete the request.', {
+    ...(status !== undefined && { code: status }),
+    cause: error,
+  });
+}

@@ -1,0 +1,113 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { redirectToAuthorization, trustedIssuer } from './authorization-request.ts';
+import { importDpopKey } from './dpop.ts';
+import { ModuleError } from './errors.ts';
+import { InvalidIdToken } from './id-token.ts';
+import type { ModuleRuntime } from './runtime.ts';
+import type { ModuleContext, PendingLaunch } from './session.ts';
+import { delegatedTokens, type DelegatedTokens } from './delegation.ts';
+import { exchangeCode, TokenEndpointError, type TokenResponse } from './smart-client.ts';
+import { readTokenContext } from './token-context.ts';
+import { readStandaloneContext, standaloneLaunch } from './routes-standalone.ts';
+
+type ClientParams = { Params: { client_id: string } };
+
+// A repeated parameter arrives as an array and fails `z.string()`: one value each, or no launch.
+const value = z.string().min(1).max(4096);
+const launchQuery = z.object({ iss: value, launch: value });
+const callbackQuery = z.object({ state: value.optional(), code: value.optional(), error: value.optional() });
+
+/** W10–W12 (launch) and W15–W17 (callback). */
+export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
+  app.get<ClientParams>('/m/:client_id/launch', async (request, reply) => {
+    const registration = runtime.registration(request.params.client_id);
+    if (registration.standalone) return standaloneLaunch(runtime, request, reply, registration); // level S (spec §5)
+    const query = launchQuery.safeParse(request.query);
+    // spec §8 item 29: no flow without both iss and launch
+    if (!query.success) throw new ModuleError(400, 'The launch is incomplete: it needs both iss and launch.');
+    return redirectToAuthorization(runtime, request, reply, registration, trustedIssuer(runtime, query.data.iss), query.data.launch);
+  });
+
+  app.get<ClientParams>('/m/:client_id/callback', async (request, reply) => {
+    const registration = runtime.registration(request.params.client_id);
+    const query = callbackQuery.safeParse(request.query);
+    if (!query.success) throw new ModuleError(400, 'The callback is malformed.');
+    const { state, code, error } = query.data;
+    // spec §8 item 30, RFC 6749 §10.12: the state must be the one this browser's launch sent; single use
+    const pending = state === undefined ? undefined : await runtime.sessions.takePending(request, state);
+    if (pending === undefined || pending.clientId !== registration.clientId) {
+      throw new ModuleError(400, 'This callback does not belong to a launch started in this browser.');
+    }
+    // RFC 6749 §4.1.2.1: the authorization server refused; show its code, not its description
+    if (error !== undefined) throw new ModuleError(400, 'The care provider did not grant access.', { code: errorCode(error) });
+    if (code === undefined) throw new ModuleError(400, 'The callback carries no authorization code.');
+
+    const key = await importDpopKey(pending.dpopJwk);
+    let delegated: DelegatedTokens;
+    try {
+      const answer = await exchangeCode(runtime.asClient(registration, pending.smart, key), code, pending.code_verifier);
+      delegated = await delegatedTokens(runtime, registration, answer, pending, key); // options 2a/2b: the DVA's token
+    } catch (cause) {
+      const options = cause instanceof TokenEndpointError ? { code: cause.error, cause } : { cause };
+      throw new ModuleError(502, 'The token request to the care provider failed.', options);
+    }
+    const { tokens, fhirBase, smart } = delegated;
+
+    let context: ModuleContext;
+    try {
+      // levels S and PS (spec §5): the patient, no Task
+      const launch = pending.standalone || registration.pgoDomain ? readStandaloneContext(tokens, fhirBase) : readTokenContext(tokens, fhirBase);
+      const identity = await verifyIdentity(runtime, registration.clientId, registration.scope, tokens, pending);
+      context = {
+        clientId: registration.clientId,
+        iss: fhirBase,
+        ...launch,
+        accessToken: tokens.access_token,
+        ...(tokens.refresh_token !== undefined && { refreshToken: tokens.refresh_token }),
+        ...(tokens.expires_in !== undefined && { expiresAt: runtime.clock() + tokens.expires_in }),
+        ...identity,
+        dpopJwk: pending.dpopJwk,
+        smart,
+      };
+    } catch (cause) {
+      // a launch the module refuses leaves no live token behind
+      await runtime.revokeAll(registration, { smart, accessToken: tokens.access_token, refreshToken: tokens.refresh_token }, request.log);
+      throw new ModuleError(502, 'The care provider’s answer could not be accepted.', { cause });
+    }
+    // spec §8 item 32: the tokens stay in the server-side session; the browser gets a new session id only
+    await runtime.sessions.establish(request, reply, context);
+    return reply.redirect(`/m/${registration.clientId}/app`, 303);
+  });
+}
+
+/**
+ * spec §8 item 31: when `openid` was granted the id_token must be there (OIDC Core §3.1.3.3) and
+ * verify against the DVA's JWKS; its `sub` and `fhirUser` are kept for display and audit.
+ */
+async function verifyIdentity(
+  runtime: ModuleRuntime,
+  clientId: string,
+  requestedScope: string,
+  tokens: TokenResponse,
+  pending: PendingLaunch,
+): Promise<{ sub?: string; fhirUser?: string }> {
+  // RFC 6749 §5.1: an absent `scope` means the requested scope was granted
+  const granted = (tokens.scope ?? requestedScope).split(' ').includes('openid');
+  if (tokens.id_token === undefined) {
+    if (granted) throw new InvalidIdToken('openid was granted but the token response has no id_token');
+    return {};
+  }
+  const provider = await runtime.discovery.openIdProvider(pending.smart);
+  const claims = await runtime.idTokens.verify(tokens.id_token, {
+    provider,
+    clientId,
+    ...(pending.nonce !== undefined && { nonce: pending.nonce }),
+  });
+  return { sub: claims.sub, ...(claims.fhirUser !== undefined && { fhirUser: claims.fhirUser }) };
+}
+
+// RFC 6749 §4.1.2.1: `error` is 1*NQSCHAR; show it only when it is one.
+function errorCode(error: string): string {
+  return /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/.test(error) ? error : 'invalid_response';
+}

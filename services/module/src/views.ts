@@ -1,0 +1,89 @@
+import { html, page, type SafeHtml } from '@koppelmij/service-kit';
+import { patientDisplayName, type Patient, type Task } from './fhir-resources.ts';
+import type { ModuleRegistration } from './registrations.ts';
+
+const SERVICE = { service: 'Module', accent: '#6a1b9a' };
+
+/*
+ * Every page shows safe context only: names, ids, descriptions. Tokens, codes and stack
+ * traces never reach the HTML (spec §8 item 32); interpolations are escaped by `html`.
+ */
+
+/** `GET /`: the module identities this service hosts. */
+export function indexPage(registrations: readonly ModuleRegistration[], publicUrl: string): string {
+  const rows = registrations.map(
+    (r) => html`<tr><td>${r.clientName}</td><td><code>${r.clientId}</code></td><td>${r.auth.method}</td>
+<td><code>${publicUrl}/m/${r.clientId}/launch</code></td></tr>`,
+  );
+  return page(
+    'Sample module',
+    html`<p>A SMART on FHIR app with a backend. Start it from your PGO; it cannot be opened directly.</p>
+<table><tr><th>module</th><th>client_id</th><th>client authentication</th><th>launch URL</th></tr>${rows}</table>`,
+    SERVICE,
+  );
+}
+
+/**
+ * An error page. `code` is an OAuth error code or HTTP status from the other side, never a token
+ * or a free-text description; `back` links to the form for a correctable input error.
+ */
+export function errorPage(message: string, options: { code?: string; back?: string } = {}): string {
+  const { code, back } = options;
+  return page(
+    'Module error',
+    html`<div class="card error" data-testid="module-error"><p>${message}</p>
+${code === undefined ? '' : html`<p class="muted">Code: <code data-testid="module-error-code">${code}</code></p>`}</div>
+${back === undefined ? html`<p class="muted">Return to your PGO and start the module again.</p>` : html`<p><a href="${back}">Back to the form</a></p>`}`,
+    SERVICE,
+  );
+}
+
+export interface AppView {
+  registration: ModuleRegistration;
+  patient: Patient;
+  /** Absent for a standalone launch (level S). */
+  task?: Task;
+  csrf: string;
+  /** identity-check.md: a representative acts for the patient. */
+  representation?: boolean;
+}
+
+/** `GET /m/:client_id/app`: the patient, the Task and the form. */
+export function appPage(view: AppView): string {
+  const { registration, patient, task } = view;
+  const form = registration.result === 'observation' ? bloodPressureFields() : questionnaireFields();
+  return page(
+    registration.clientName,
+    html`<div class="card"><p>Patient: <b data-testid="module-patient-name">${patientDisplayName(patient)}</b></p>
+${view.representation === true && html`<p data-testid="module-on-behalf">Acting on behalf of ${patientDisplayName(patient)}</p>`}
+${task === undefined
+  ? html`<p class="muted" data-testid="module-standalone">Started on your own: no task of your care provider.</p>`
+  : html`<p>Task: <code data-testid="module-task-id">${task.id}</code> <span class="muted">(${task.status})</span></p>
+${task.description ?? task.code?.text ? html`<p data-testid="module-task-description">${task.description ?? task.code?.text}</p>` : ''}`}</div>
+<form method="post" action="/m/${registration.clientId}/submit" class="card">
+<input type="hidden" name="csrf" value="${view.csrf}">${form}
+<p><button type="submit" data-testid="module-submit">Submit</button></p></form>`,
+    SERVICE,
+  );
+}
+
+function bloodPressureFields(): SafeHtml {
+  return html`<p><label>Systolic (mmHg) <input name="systolic" type="number" min="60" max="260" required data-testid="module-systolic"></label></p>
+<p><label>Diastolic (mmHg) <input name="diastolic" type="number" min="30" max="160" required data-testid="module-diastolic"></label></p>`;
+}
+
+function questionnaireFields(): SafeHtml {
+  const options = [1, 2, 3, 4, 5].map((n) => html`<option value="${n}">${n}</option>`);
+  return html`<p><label>How are you today? (1 = bad, 5 = very good) <select name="score" data-testid="module-score">${options}</select></label></p>
+<p><label>Remark <textarea name="remark" maxlength="500" data-testid="module-remark"></textarea></label></p>`;
+}
+
+/** Shown after terugkeer when the token response named no `return_url` (spec §4.5). */
+export function donePage(registration: ModuleRegistration): string {
+  return page(
+    registration.clientName,
+    html`<div class="card ok" data-testid="module-done"><p>Thank you. Your result was sent to your care provider.</p></div>
+<p class="muted">You can close this window and return to your PGO.</p>`,
+    SERVICE,
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * Errors the PGO shows the person as an HTML page. Each carries its HTTP status and a fixed,
+ * human-readable text; none carries a token (spec §8 item 26).
+ */
+
+export class PageError extends Error {
+  readonly status: number;
+  readonly title: string;
+
+  constructor(status: number, title: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.status = status;
+    this.title = title;
+  }
+}
+
+/** 400: the request itself is wrong (a missing or repeated parameter, a bad `state`). */
+export class BadRequest extends PageError {
+  constructor(message: string) {
+    super(400, 'Bad request', message);
+  }
+}
+
+/** 403: the session may not act on this dossier, or the form's CSRF token is wrong. */
+export class Forbidden extends PageError {
+  constructor(message: string) {
+    super(403, 'Not allowed', message);
+  }
+}
+
+/** 404: no such dossier or Task. */
+export class NotFound extends PageError {
+  constructor(message: string) {
+    super(404, 'Not found', message);
+  }
+}
+
+/** 409: the dossier is not in a state for this action (nothing collected yet, token expired, finished Task). */
+export class Conflict extends PageError {
+  constructor(message: string) {
+    super(409, 'Not possible now', message);
+  }
+}
+
+/**
+ * 502: the DVA or DigiD answered with an error or with something the PGO cannot use.
+ * `error` is the RFC 6749 §5.2 code when the peer sent one; the page shows only that code.
+ */
+export class UpstreamError extends PageError {
+  readonly peer: string;
+  readonly error: string | undefined;
+  readonly upstreamStatus: number | undefined;
+
+  constructor(peer: string, message: string, details: { error?: string; status?: number; cause?: unknown } = {}) {
+    super(502, `${peer} error`, message, { cause: details.cause });
+    this.peer = peer;
+    this.error = details.error;
+    this.upstreamStatus = details.status;
+  }
+}
+
+// RFC 6749 §4.1.2.1 / §5.2: error = 1*( %x20-21 / %x23-5B / %x5D-7E )
+const ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
+
+/** An `error` value from a peer or the query, when it is RFC 6749 syntax; anything else is dropped. */
+export function errorCode(value: unknown): string | undefined {
+  return typeof value === 'string' && ERROR_CODE.test(value) ? value : undefined;
+}
