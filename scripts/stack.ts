@@ -1,9 +1,8 @@
 // Starts all five services in one Node process: the demo, the cross-service tests and the
 // benchmarks all use this. Each service gets its own `*.localhost` host name (docs/architecture.md).
-import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { MemoryStore, type KeyValueStore } from '@koppelmij/core';
-import { installLocalhostResolver } from '@koppelmij/service-kit';
+import { installLocalhostResolver, reservePort, type PortReservation } from '@koppelmij/service-kit';
 import { buildDigidMock, digidMockConfigSchema } from '@koppelmij/digid-mock';
 import { buildDvaAuth, loadDvaAuthConfig } from '@koppelmij/dva-auth';
 import { buildDvaFhir, loadDvaFhirConfig } from '@koppelmij/dva-fhir';
@@ -37,21 +36,15 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   installLocalhostResolver();
   const ports = { ...DEFAULT_PORTS, ...options.ports };
-  for (const s of SERVICES) if (ports[s] === 0) ports[s] = await freePort();
+  const reserved: Partial<Record<Service, PortReservation>> = {};
+  for (const s of SERVICES) {
+    if (ports[s] !== 0) continue;
+    reserved[s] = await reservePort();
+    ports[s] = reserved[s].port;
+  }
   const urls = {
     pgo: `http://pgo.localhost:${ports.pgo}`,
     dvaAuth: `http://dva.localhost:${ports.dvaAuth}`,
@@ -74,13 +67,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const dvaStore = options.dvaStore ?? new MemoryStore();
   const envOf = (s: Service) => ({ ...env, ...options.serviceEnv?.[s] });
-  const digid = await buildDigidMock(digidMockConfigSchema.parse(envOf('digid')));
-  const dvaAuth = await buildDvaAuth(loadDvaAuthConfig(envOf('dvaAuth')), { store: dvaStore });
-  const dvaFhir = await buildDvaFhir(loadDvaFhirConfig(envOf('dvaFhir')), { store: dvaStore });
-  const pgo = await buildPgo(loadPgoConfig(envOf('pgo')), options.pgoStore && { store: options.pgoStore });
-  const module = await buildModule(loadModuleConfig(envOf('module')));
-  const apps: Record<Service, FastifyInstance> = { pgo, dvaAuth, dvaFhir, module, digid };
-  for (const s of SERVICES) await apps[s].listen({ port: ports[s], host: '127.0.0.1' });
+  let built: Awaited<ReturnType<typeof buildServices>>;
+  try {
+    built = await buildServices(envOf, dvaStore, options.pgoStore);
+  } catch (error) {
+    await Promise.all(Object.values(reserved).map((r) => r.release()));
+    throw error;
+  }
+  const { apps, dvaAuth } = built;
+  for (const s of SERVICES) {
+    await reserved[s]?.release();
+    await apps[s].listen({ port: ports[s], host: '127.0.0.1' });
+  }
   return {
     urls,
     apps,
@@ -91,4 +89,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (!options.dvaStore) await dvaStore.close();
     },
   };
+}
+
+async function buildServices(envOf: (s: Service) => Record<string, string>, dvaStore: KeyValueStore, pgoStore?: KeyValueStore) {
+  const digid = await buildDigidMock(digidMockConfigSchema.parse(envOf('digid')));
+  const dvaAuth = await buildDvaAuth(loadDvaAuthConfig(envOf('dvaAuth')), { store: dvaStore });
+  const dvaFhir = await buildDvaFhir(loadDvaFhirConfig(envOf('dvaFhir')), { store: dvaStore });
+  const pgo = await buildPgo(loadPgoConfig(envOf('pgo')), pgoStore && { store: pgoStore });
+  const module = await buildModule(loadModuleConfig(envOf('module')));
+  const apps: Record<Service, FastifyInstance> = { pgo, dvaAuth, dvaFhir, module, digid };
+  return { apps, dvaAuth };
 }

@@ -5,4 +5,5 @@ export * from './oidc-mount.ts';
 export * from './keys.ts';
 export * from './localhost.ts';
 export * from './logging.ts';
+export * from './ports.ts';
 export * from './registrations.ts';

@@ -1,25 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '@koppelmij/service-kit';
+import { loadConfig, reservePort } from '@koppelmij/service-kit';
 import { buildDigidMock, digidMockConfigSchema } from '../src/index.ts';
 
 export const CLIENT_ID = 'dva-auth';
 export const CLIENT_SECRET = 'test-digid-secret-0123456789';
 export const REDIRECT_URI = 'http://dva.localhost:4100/digid/callback';
 
-/** A free loopback port: the issuer URL has to be known before the app is built. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** The mock DigiD listening on 127.0.0.1 with issuer `http://127.0.0.1:<port>`. */
 export async function startDigid(): Promise<{ app: FastifyInstance; issuer: string }> {
-  const port = await freePort();
+  // the issuer URL has to be known before the app is built
+  const { port, release } = await reservePort();
   const issuer = `http://127.0.0.1:${port}`;
   const config = loadConfig(digidMockConfigSchema, {
     DIGID_URL: issuer,
@@ -28,6 +19,7 @@ export async function startDigid(): Promise<{ app: FastifyInstance; issuer: stri
     LOG_LEVEL: 'silent',
   });
   const app = await buildDigidMock(config);
+  await release();
   await app.listen({ port, host: '127.0.0.1' });
   return { app, issuer };
 }
