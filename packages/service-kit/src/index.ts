@@ -6,4 +6,5 @@ export * from './keys.ts';
 export * from './localhost.ts';
 export * from './logging.ts';
 export * from './ports.ts';
+export * from './shutdown.ts';
 export * from './registrations.ts';

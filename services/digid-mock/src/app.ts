@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import { createStore } from '@koppelmij/core';
-import { loadSigningKey, loggerOptions, mountOidcProvider, registerErrorHandler } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, loadSigningKey, loggerOptions, mountOidcProvider, registerErrorHandler } from '@koppelmij/service-kit';
 import type { DigidMockConfig } from './config.ts';
 import { resumeWithoutStaleSession } from './fresh-session.ts';
 import { registerInteractionRoutes } from './interactions.ts';
@@ -17,6 +17,7 @@ export async function buildDigidMock(config: DigidMockConfig): Promise<FastifyIn
   const provider = createProvider(config, signingKey, store);
 
   const app = Fastify({ logger: loggerOptions(config.logLevel) });
+  endKeepAliveOnClose(app);
   app.addHook('onClose', () => store.close());
   registerErrorHandler(app, 'oauth');
   await app.register(formbody);

@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createStore, randomToken, systemClock, type Clock, type KeyValueStore } from '@koppelmij/core';
-import { loadSigningKey, loggerOptions } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, loadSigningKey, loggerOptions } from '@koppelmij/service-kit';
 import type { ModuleConfig } from './config.ts';
 import type { Fetch } from './dpop.ts';
 import { ModuleError } from './errors.ts';
@@ -48,6 +48,7 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
   });
 
   const app = Fastify({ logger: loggerOptions(config.logLevel), trustProxy: false });
+  endKeepAliveOnClose(app);
   if (deps.store === undefined) app.addHook('onClose', () => store.close());
   await app.register(fastifyCookie, { secret: config.cookieSecret ?? randomToken() });
   await app.register(fastifyFormbody, { bodyLimit: 8192 });

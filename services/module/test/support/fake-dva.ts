@@ -10,7 +10,7 @@ import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JS
 import { MemoryStore, OAuthError, InvalidClient, InvalidGrant, InvalidToken, randomToken, sha256b64url } from '@koppelmij/core';
 import { verifyClientAssertion } from '@koppelmij/core/client-auth';
 import { DpopNonces, presentedToken, verifyDpopProof } from '@koppelmij/core/dpop';
-import { sendOAuthError } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, sendOAuthError } from '@koppelmij/service-kit';
 
 export interface RecordedRequest {
   method: string;
@@ -98,6 +98,7 @@ export async function startFakeDva(options: FakeDvaOptions) {
 
   async function server() {
     const s = Fastify();
+    endKeepAliveOnClose(s);
     await s.register(fastifyFormbody);
     s.addContentTypeParser('application/fhir+json', { parseAs: 'string' }, (_req, body, done) => {
       try {
