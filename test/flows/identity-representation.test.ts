@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../scripts/stack.ts';
 import { Browser, textOf } from '../support/browser.ts';
 import {
-  ANNA, PIETER, PIETER_TRACES, RecordingStore, SANNE, auditOf, collectAs, dvaClaims, hasTestId, openDossier, pageText, pgoLogin, subOf,
+  ANNA, PIETER, PIETER_TRACES, RecordingStore, SANNE, auditOf, collectAs, digid, dvaClaims, hasTestId, openDossier, pageText, pgoLogin, subOf,
 } from '../support/identity.ts';
 
 describe('representation and the identity check (identity-check.md scenarios 1, 2)', () => {
@@ -104,5 +104,26 @@ describe('representation and the identity check (identity-check.md scenarios 1, 
     expect(hasTestId(warning, 'identity-warning')).toBe(true);
     expect(pageText(warning)).toContain('You opened the dossier of Anna van der Berg');
     expect(await pgoStore.dossierData(ANNA)).toBeUndefined();
+  });
+
+  it('a shared browser: Anna\'s own collect after Sanne\'s asks DigiD again, so Sanne\'s DVA session cannot fill Anna\'s dossier', async () => {
+    const browser = new Browser();
+    await pgoLogin(stack, browser, SANNE);
+    const sanne = await collectAs(stack, browser, await openDossier(stack, browser, SANNE), SANNE);
+    expect(hasTestId(sanne, 'task-task-van-dijk')).toBe(true);
+    const out = await browser.submit(await browser.navigate(stack.urls.pgo), 'pgo-logout');
+    expect(hasTestId(out, 'pgo-login')).toBe(true);
+
+    // Anna at the same browser: no representation, so the identity check is not required by default
+    await pgoLogin(stack, browser, ANNA, 'self');
+    const collect = await browser.submit(await openDossier(stack, browser, ANNA), 'collect');
+    // OIDC Core §3.1.2.1 prompt=login: the DVA authenticates again instead of answering from Sanne's session
+    expect(new URL(collect.url).origin).toBe(stack.urls.digid);
+    const consent = await digid(stack, browser, collect, ANNA, 'self');
+    const back = await browser.submit(consent, 'consent-approve');
+    expect(back.url).toBe(`${stack.urls.pgo}/dossier/${ANNA}`);
+    expect(hasTestId(back, 'task-task-van-dijk')).toBe(false);
+    expect(await dvaClaims(stack, await pgoStore.collectToken(ANNA))).toMatchObject({ sub: subOf(ANNA) });
+    expect((await pgoStore.dossierData(ANNA))?.tasks.map((t) => t.id)).not.toContain('task-van-dijk');
   });
 });

@@ -36,9 +36,10 @@ export function registerCollect(app: FastifyInstance, ctx: PgoContext): void {
       state,
       code_challenge: pkce.codeChallenge,
       code_challenge_method: 'S256',
-      // identity-check.md: for a represented person the representative chooses at DigiD every time, not
-      // the DVA's session (OIDC Core §3.1.2.1); `consent` keeps the long-term consent's offline_access (notes §2)
-      ...(dossier.relation === 'represented' && { prompt: 'login consent' }),
+      // OIDC Core §3.1.2.1: never the DVA's session, which may be another person's (identity-check.md).
+      // For a represented person the representative chooses at DigiD every time; `consent` keeps the
+      // long-term consent's offline_access (notes §2)
+      prompt: dossier.relation === 'represented' ? 'login consent' : 'login',
     }).toString();
     return reply.redirect(url.href, 302);
   });
