@@ -6,14 +6,30 @@
  * the PGO's own authorization server and FHIR facade, no DVA; T is the Task launch (options 1, 3a, 3b).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDpopKey, verifyJwtAccessToken } from '@koppelmij/core';
+import { CLIENT_ASSERTION_TYPE, createDpopProof, generateDpopKey, verifyJwtAccessToken, type DpopKey } from '@koppelmij/core';
 import { registrationsSchema } from '@koppelmij/service-kit';
 import { Browser, hasTestId, textOf, type Page } from '../support/browser.ts';
 import { collect, loginAtPgo } from '../support/flows.ts';
 import { KOOS, TOM, fhirGetDpop, moduleAuthorize, moduleCallback, moduleToken, startProtocolStack, type ProtocolStack } from '../support/protocol.ts';
+import { MODULE_2A, moduleAssertion, pgoAuthorize, pgoToken } from '../support/delegation.ts';
 import { MODULE_S } from '../support/options.ts';
 
 const MODULE_PS = 'module-ps';
+const PS_SCOPE = 'launch patient/Patient.read patient/Observation.write';
+
+/** RFC 7009 §2.1 at the PGO, with `clientId`'s assertion for the PGO's token endpoint. */
+async function pgoRevoke(t: ProtocolStack, clientId: string, token: string): Promise<Response> {
+  const assertion = await moduleAssertion(t, clientId, { audience: `${t.urls.pgo}/token`, jkt: null });
+  const body = new URLSearchParams({ token, token_type_hint: 'access_token', client_id: clientId, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion });
+  return fetch(`${t.urls.pgo}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+}
+
+/** `GET {PGO_URL}/fhir/<path>` with a DPoP-bound PGO token (RFC 9449 §7). */
+async function pgoFhirGet(t: ProtocolStack, path: string, token: string, key: DpopKey): Promise<Response> {
+  const url = `${t.urls.pgo}/fhir/${path}`;
+  const proof = await createDpopProof({ key, htm: 'GET', htu: url, accessToken: token });
+  return fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: proof, accept: 'application/fhir+json' } });
+}
 
 let t: ProtocolStack;
 let browser: Browser;
@@ -70,6 +86,31 @@ describe('PS: a module of the PGO\'s domain, the PGO its authorization server', 
     const url = new URL(at.url);
     expect(url.searchParams.get('iss')).toBe(`${t.urls.pgo}/fhir`);
     expect(url.searchParams.get('launch')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('revokes at the PGO (RFC 7009): only the module the token was issued to, after which the facade refuses it', async () => {
+    const at = await browser.submit(await browser.navigate(dossier.url), `start-ps-${MODULE_PS}`, {}, atLaunch);
+    const key = await generateDpopKey();
+    const auth = await pgoAuthorize(t, browser, MODULE_PS, new URL(at.url).searchParams.get('launch')!, { scope: PS_SCOPE });
+    const tokens = await pgoToken(t, MODULE_PS, auth, key);
+    expect(tokens.status).toBe(200);
+    const { access_token: token, patient } = tokens.body as { access_token: string; patient: string };
+    const read = () => pgoFhirGet(t, `Patient/${patient}`, token, key);
+    expect((await read()).status).toBe(200);
+
+    // RFC 7009 §2.1: another client's request is answered 200 and changes nothing (§2.2)
+    expect((await pgoRevoke(t, MODULE_2A, token)).status).toBe(200);
+    expect((await read()).status).toBe(200);
+    // RFC 7009 §2.1: a request without client authentication is refused
+    const anonymous = await fetch(`${t.urls.pgo}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }) });
+    expect(anonymous.status).toBe(400);
+    expect((await anonymous.json()) as unknown).toMatchObject({ error: 'invalid_request' });
+    expect((await read()).status).toBe(200);
+
+    expect((await pgoRevoke(t, MODULE_PS, token)).status).toBe(200);
+    const refused = await read();
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 
   it('gives a stolen launch URL in another browser no token, and burns it', async () => {

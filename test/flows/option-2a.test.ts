@@ -45,6 +45,7 @@ describe('option 2a end to end', () => {
       issuer: t.urls.pgo,
       authorization_endpoint: `${t.urls.pgo}/authorize`,
       token_endpoint: `${t.urls.pgo}/token`,
+      revocation_endpoint: `${t.urls.pgo}/revoke`, // level PS's terugkeer (RFC 7009)
       token_endpoint_auth_methods_supported: ['private_key_jwt'],
       code_challenge_methods_supported: ['S256'],
     });

@@ -31,3 +31,12 @@ export async function mountOidcProvider(app: FastifyInstance, provider: Callback
     }
   });
 }
+
+/**
+ * oidc-provider's answer to a JWT access token at its revocation or introspection endpoint once it
+ * has authenticated the client: `unsupported_token_type`. The services answer such requests for the
+ * JWT access tokens they issue themselves (RFC 7009, RFC 7662) in a post-middleware.
+ */
+export function refusedAsJwt(ctx: { status: number; body?: unknown; oidc?: { client?: unknown } }): boolean {
+  return ctx.status === 400 && (ctx.body as { error?: unknown } | undefined)?.error === 'unsupported_token_type' && ctx.oidc?.client !== undefined;
+}

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { launchContextFields, revokedGrantKey, verifyJwtAccessToken, type AccessTokenClaims } from '@koppelmij/core';
+import { refusedAsJwt } from '@koppelmij/service-kit';
 import type { DvaAuth } from './context.ts';
 import { representationResponse } from './representation.ts';
 
@@ -37,10 +38,6 @@ function grantTypeNotAllowed(ctx: KoaContextWithOIDC): void {
   if (body?.error !== 'invalid_request' || typeof grantType !== 'string' || !ctx.oidc.client || ctx.oidc.client.grantTypeAllowed(grantType)) return;
   ctx.body = { error: 'unauthorized_client', error_description: 'the client may not use this grant type' };
 }
-
-/** oidc-provider's answer to a JWT at /revoke or /introspect from an authenticated client. */
-const refusedAsJwt = (ctx: KoaContextWithOIDC) =>
-  ctx.status === 400 && (ctx.body as Body | undefined)?.error === 'unsupported_token_type' && ctx.oidc.client !== undefined;
 
 async function shapeTokenResponse(ctx: KoaContextWithOIDC, dva: DvaAuth): Promise<void> {
   const body = ctx.body as Body;

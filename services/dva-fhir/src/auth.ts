@@ -5,7 +5,7 @@
 import { verifyJwtAccessToken, type AccessTokenClaims, type VerifyJwtAccessTokenOptions } from '@koppelmij/core/access-token';
 import { verifyResourceRequest, type DpopNonces, type VerifiedResourceRequest } from '@koppelmij/core/dpop';
 import { FhirError, InvalidToken, OAuthError } from '@koppelmij/core/errors';
-import type { KeyValueStore } from '@koppelmij/core/store';
+import { revokedGrantKey, type KeyValueStore } from '@koppelmij/core/store';
 import type { Clock } from '@koppelmij/core/util';
 import type { FastifyRequest } from 'fastify';
 
@@ -26,14 +26,6 @@ export interface AuthenticatorOptions {
 /** Authenticates one request; throws the OAuthError to answer with (see errors.ts). */
 export type Authenticator = (request: FastifyRequest) => Promise<VerifiedResourceRequest>;
 
-/**
- * The key under which `createOidcAdapter` (core store) marks a revoked grant. Revoking a grant
- * (RFC 7009, refresh-token reuse, session end) thereby revokes each of its access tokens here.
- */
-export function revokedGrantKey(grantId: string): string {
-  return `oidc:revoked-grant:${grantId}`;
-}
-
 /** Builds the {@link Authenticator} for one configuration. */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const verifyAccessToken = async (token: string): Promise<AccessTokenClaims> => {
@@ -48,7 +40,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       // the authorization server's keys could not be had (network, timeout): the server's problem, not the token's
       throw new FhirError(503, 'transient', 'the authorization server is unavailable; try again later');
     });
-    // security-checklists §1.3 (3) "not revoked"; spec §4.7, §8 item 17
+    // security-checklists §1.3 (3) "not revoked"; spec §4.7, §8 item 17. `createOidcAdapter` marks a
+    // revoked grant (RFC 7009, refresh-token reuse, session end), which revokes each of its tokens here
     if (typeof claims.grant_id === 'string' && (await options.store.get(revokedGrantKey(claims.grant_id))) !== undefined) {
       throw new InvalidToken('The access token has been revoked');
     }

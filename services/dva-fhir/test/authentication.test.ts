@@ -1,7 +1,7 @@
 import { randomToken } from '@koppelmij/core/util';
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokedGrantKey } from '../src/index.ts';
+import { revokedGrantKey } from '@koppelmij/core';
 import { body, FHIR, generateDpopKey, harness, issueCode, type Harness } from './support.ts';
 
 // Each test: the exact status, OperationOutcome issue code and challenge (RFC 6750 §3, RFC 9449 §7.1).

@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { createDpopProof, generateDpopKey, MemoryStore, randomToken, type DpopKey } from '@koppelmij/core';
 import { loadSigningKey, type SigningKey } from '@koppelmij/service-kit';
 import { registerFhirFacade } from '../src/pgo-domain/fhir-facade.ts';
@@ -89,6 +89,16 @@ describe('GET Patient at the PGO FHIR facade', () => {
     const response = await call('GET', `/Patient/${PATIENT}`, await token({}, 'https://dva.example/fhir'));
     expect(response.statusCode).toBe(401);
     expect(response.headers['www-authenticate']).toContain('error="invalid_token"');
+  });
+
+  it('refuses a token its module revoked (RFC 7009; pgo-domain/revocation.ts), and only that one', async () => {
+    const revoked = await token();
+    await results.revokeAccessToken(decodeJwt(revoked).jti!, 300);
+    const response = await call('GET', `/Patient/${PATIENT}`, revoked);
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect(response.headers['www-authenticate']).toContain('error_description="The access token has been revoked"');
+    expect((await call('GET', `/Patient/${PATIENT}`, await token())).statusCode).toBe(200);
   });
 
   it('answers 404 for another dossier\'s Patient', async () => {

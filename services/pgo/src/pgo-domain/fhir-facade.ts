@@ -11,6 +11,7 @@ import {
   dpopChallenge,
   FhirError,
   InsufficientScope,
+  InvalidToken,
   MissingCredentials,
   OAuthError,
   operationOutcome,
@@ -49,13 +50,19 @@ const observation = z.object({
 export async function registerFhirFacade(app: FastifyInstance, options: FhirFacadeOptions): Promise<void> {
   const results = new PgoDomainStore(options.store);
   const origin = new URL(options.fhirBase).origin;
+  const verifyAccessToken = async (token: string): Promise<AccessTokenClaims> => {
+    // RFC 9068 §4: typ, signature, iss, aud = this facade, exp
+    const claims = await verifyJwtAccessToken(token, { key: options.signingKey.publicKey, issuer: options.issuer, audience: options.fhirBase });
+    // security-checklists §1.3 (3) "not revoked": the module revoked it at terugkeer (pgo-domain/revocation.ts)
+    if (await results.isRevoked(claims.jti)) throw new InvalidToken('The access token has been revoked');
+    return claims;
+  };
   const authenticate = (request: FastifyRequest) =>
     verifyResourceRequest(
       // RFC 9449 §4.3 (9): htu from configuration, never from Host (RFC 9700 §4.13)
       { method: request.method, url: `${origin}${request.url}`, authorization: headerValues(request, 'authorization'), dpop: headerValues(request, 'dpop') },
       {
-        // RFC 9068 §4: typ, signature, iss, aud = this facade, exp
-        verifyAccessToken: (token) => verifyJwtAccessToken(token, { key: options.signingKey.publicKey, issuer: options.issuer, audience: options.fhirBase }),
+        verifyAccessToken,
         store: options.store, // RFC 9449 §11.1: proof jti replay cache
         requireDpop: true, // every PGO access token is DPoP-bound (decision D9)
       },

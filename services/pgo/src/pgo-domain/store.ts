@@ -53,6 +53,15 @@ export class PgoDomainStore {
     return this.#store.get<PgoDomainPatient>(tupleKey('pgo-ps:patient', patientId));
   }
 
+  /** RFC 7009 §2.1: the access token `jti` is revoked, for as long as it could still be presented. */
+  async revokeAccessToken(jti: string, ttlSeconds: number): Promise<void> {
+    await this.#store.set(tupleKey('pgo-ps:revoked', jti), true, ttlSeconds);
+  }
+
+  async isRevoked(jti: string): Promise<boolean> {
+    return (await this.#store.get<boolean>(tupleKey('pgo-ps:revoked', jti))) === true;
+  }
+
   /** Stores an Observation under the next number of the dossier (one atomic increment, no read-modify-write). */
   async addObservation(bsn: string, observation: Omit<StoredObservation, 'id'>): Promise<StoredObservation> {
     const n = await this.#store.increment(tupleKey('pgo-ps:observation-count', bsn), OBSERVATION_TTL);

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { DPOP_ALGORITHMS, smartConfiguration, type SmartConfiguration } from '@koppelmij/core';
-import { isLocalhostName, loadSigningKey, mountOidcProvider } from '@koppelmij/service-kit';
+import { isLocalhostName, loadSigningKey, mountOidcProvider, refusedAsJwt } from '@koppelmij/service-kit';
 import type { PgoContext } from '../context.ts';
 import { allScopes, delegationModules, type DelegationModule } from './clients.ts';
 import { registerSmartAsInteraction } from './interaction.ts';
@@ -15,11 +15,12 @@ import { launchTokens, pgoFhirBase } from './launch.ts';
 import { createSmartAsProvider } from './provider.ts';
 import { delegatedTokenResponse } from './token-response.ts';
 import { registerFhirFacade } from '../pgo-domain/fhir-facade.ts';
+import { revokePgoAccessToken } from '../pgo-domain/revocation.ts';
 
 export { startDelegatedLaunch, type DelegationOption } from './launch.ts';
 
 /** The oidc-provider endpoints, at the PGO's root (spec §1.3: `{PGO_URL}/authorize`, `{PGO_URL}/token`). */
-const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/token'];
+const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/token', '/revoke'];
 
 /**
  * Mounts the authorization server when the registrations hold 2a/2b modules; without any, the
@@ -35,6 +36,9 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
     await next();
     const oidc = kctx as KoaContextWithOIDC;
     if (oidc.oidc?.route === 'token' && kctx.status === 200) await delegatedTokenResponse(oidc, ctx, ctx.store, app.log, signingKey);
+    if (oidc.oidc?.route === 'revocation' && refusedAsJwt(oidc)) {
+      await revokePgoAccessToken(oidc, { issuer: ctx.config.pgoUrl, fhirBase: pgoFhirBase(ctx), signingKey, store: ctx.store });
+    }
   });
   // spec §5 level PS: the PGO's own FHIR facade, where only its own access tokens count
   if (modules.some((m) => m.integration_level === 'PS')) {
@@ -56,6 +60,7 @@ function pgoSmartConfiguration(ctx: PgoContext, modules: readonly DelegationModu
       issuer: pgoUrl,
       authorization_endpoint: `${pgoUrl}/authorize`,
       token_endpoint: `${pgoUrl}/token`,
+      revocation_endpoint: `${pgoUrl}/revoke`,
       grant_types_supported: ['authorization_code'],
       token_endpoint_auth_methods_supported: ['private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: ['ES256'],

@@ -63,7 +63,7 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
       const grantId = ctx.oidc.result?.consent?.grantId;
       return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
     },
-    routes: { authorization: '/authorize', token: '/token', jwks: '/as/jwks' },
+    routes: { authorization: '/authorize', token: '/token', revocation: '/revoke', jwks: '/as/jwks' },
     scopes: allScopes(modules),
     responseTypes: ['code'],
     pkce: { required: () => true }, // spec §8 item 14 at this AS too
@@ -85,7 +85,7 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: false },
-      revocation: { enabled: false },
+      revocation: { enabled: true }, // RFC 7009: terugkeer step 2 of a level PS module (pgo-domain/revocation.ts)
       introspection: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       // spec §3.3 step 5: DPoP is mandatory; nonces per RFC 9449 §8 (decision D6)
