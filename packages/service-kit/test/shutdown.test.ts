@@ -67,15 +67,23 @@ function get(port: number): Promise<{ response: IncomingMessage; body: Promise<s
 
 const socketClosed = (socket: Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
 
+/**
+ * A request is in flight, `app.close()` begins, then the route answers: what the client got, and
+ * `closed`, which resolves when close() has finished.
+ */
+async function closeWhileInFlight(options: Parameters<typeof slowApp>[0]) {
+  const { app, answer, arrived, closing, port } = await slowApp(options);
+  const pending = get(port);
+  await arrived;
+  const closed = app.close();
+  await closing;
+  answer();
+  return { ...(await pending), closed };
+}
+
 describe('endKeepAliveOnClose', () => {
   it.each(['send', 'hijack'] as const)('answers a request in flight at close() with Connection: close (%s)', async (mode) => {
-    const { app, answer, arrived, closing, port } = await slowApp({ helper: true, mode });
-    const pending = get(port);
-    await arrived;
-    const closed = app.close();
-    await closing;
-    answer();
-    const { response, body, socket } = await pending;
+    const { response, body, socket, closed } = await closeWhileInFlight({ helper: true, mode });
     expect(response.headers.connection).toBe('close');
     expect(await body).toBe(mode === 'send' ? 'sent' : 'raw');
     await socketClosed(socket);
@@ -83,13 +91,7 @@ describe('endKeepAliveOnClose', () => {
   });
 
   it('ends the connection once an answer already under way is complete', async () => {
-    const { app, answer, arrived, closing, port } = await slowApp({ helper: true, mode: 'stream' });
-    const pending = get(port);
-    await arrived;
-    const closed = app.close();
-    await closing;
-    answer();
-    const { response, body, socket } = await pending;
+    const { response, body, socket, closed } = await closeWhileInFlight({ helper: true, mode: 'stream' });
     expect(response.headers.connection).toBe('keep-alive');
     expect(await body).toBe('first last');
     await socketClosed(socket);
@@ -97,13 +99,7 @@ describe('endKeepAliveOnClose', () => {
   });
 
   it('without it, the answer keeps the connection alive and close() waits for the client', async () => {
-    const { app, answer, arrived, closing, port } = await slowApp({ helper: false, mode: 'send' });
-    const pending = get(port);
-    await arrived;
-    const closed = app.close();
-    await closing;
-    answer();
-    const { response, body, socket } = await pending;
+    const { response, body, socket, closed } = await closeWhileInFlight({ helper: false, mode: 'send' });
     expect(response.headers.connection).toBe('keep-alive');
     expect(await body).toBe('sent');
     expect(socket.destroyed).toBe(false);
