@@ -6,7 +6,7 @@
  * the PGO's own authorization server and FHIR facade, no DVA; T is the Task launch (options 1, 3a, 3b).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_ASSERTION_TYPE, createDpopProof, generateDpopKey, verifyJwtAccessToken, type DpopKey } from '@koppelmij/core';
+import { CLIENT_ASSERTION_TYPE, generateDpopKey, verifyJwtAccessToken } from '@koppelmij/core';
 import { registrationsSchema } from '@koppelmij/service-kit';
 import { Browser, hasTestId, textOf, type Page } from '../support/browser.ts';
 import { collect, loginAtPgo } from '../support/flows.ts';
@@ -22,13 +22,6 @@ async function pgoRevoke(t: ProtocolStack, clientId: string, token: string): Pro
   const assertion = await moduleAssertion(t, clientId, { audience: `${t.urls.pgo}/token`, jkt: null });
   const body = new URLSearchParams({ token, token_type_hint: 'access_token', client_id: clientId, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion });
   return fetch(`${t.urls.pgo}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
-}
-
-/** `GET {PGO_URL}/fhir/<path>` with a DPoP-bound PGO token (RFC 9449 §7). */
-async function pgoFhirGet(t: ProtocolStack, path: string, token: string, key: DpopKey): Promise<Response> {
-  const url = `${t.urls.pgo}/fhir/${path}`;
-  const proof = await createDpopProof({ key, htm: 'GET', htu: url, accessToken: token });
-  return fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: proof, accept: 'application/fhir+json' } });
 }
 
 let t: ProtocolStack;
@@ -95,7 +88,7 @@ describe('PS: a module of the PGO\'s domain, the PGO its authorization server', 
     const tokens = await pgoToken(t, MODULE_PS, auth, key);
     expect(tokens.status).toBe(200);
     const { access_token: token, patient } = tokens.body as { access_token: string; patient: string };
-    const read = () => pgoFhirGet(t, `Patient/${patient}`, token, key);
+    const read = () => fhirGetDpop(t, `Patient/${patient}`, token, key, `${t.urls.pgo}/fhir`);
     expect((await read()).status).toBe(200);
 
     // RFC 7009 §2.1: another client's request is answered 200 and changes nothing (§2.2)

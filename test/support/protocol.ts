@@ -108,9 +108,9 @@ export async function fhirGet(t: ProtocolStack, path: string, token: string): Pr
   return { status: response.status, headers: response.headers, body: await response.json().catch(() => undefined) };
 }
 
-/** A GET to dva-fhir with a DPoP-bound token and a proof for it (RFC 9449 §7), nonce retry included. */
-export async function fhirGetDpop(t: ProtocolStack, path: string, token: string, key: DpopKey): Promise<Reply> {
-  const url = `${t.urls.dvaFhir}/${path}`;
+/** A GET to dva-fhir (or another FHIR `base`) with a DPoP-bound token and a proof for it (RFC 9449 §7), nonce retry included. */
+export async function fhirGetDpop(t: ProtocolStack, path: string, token: string, key: DpopKey, base = t.urls.dvaFhir): Promise<Reply> {
+  const url = `${base}/${path}`;
   let nonce: string | undefined;
   for (let attempt = 0; ; attempt++) {
     const proof = await createDpopProof({ key, htm: 'GET', htu: url, accessToken: token, ...(nonce && { nonce }) });

@@ -16,21 +16,14 @@ import {
   OAuthError,
   operationOutcome,
   scopesAllow,
-  verifyJwtAccessToken,
   verifyResourceRequest,
   type AccessTokenClaims,
   type KeyValueStore,
 } from '@koppelmij/core';
-import type { SigningKey } from '@koppelmij/service-kit';
+import { verifyPgoAccessToken, type PgoAccessTokenTarget } from './launch.ts';
 import { PgoDomainStore } from './store.ts';
 
-export interface FhirFacadeOptions {
-  /** The access tokens' `iss`: the PGO's authorization server. */
-  issuer: string;
-  /** `{PGO_URL}/fhir`: the tokens' `aud` and the base of every `htu`. */
-  fhirBase: string;
-  /** The PGO authorization server's key. */
-  signingKey: Pick<SigningKey, 'publicKey'>;
+export interface FhirFacadeOptions extends PgoAccessTokenTarget {
   store: KeyValueStore;
 }
 
@@ -51,8 +44,7 @@ export async function registerFhirFacade(app: FastifyInstance, options: FhirFaca
   const results = new PgoDomainStore(options.store);
   const origin = new URL(options.fhirBase).origin;
   const verifyAccessToken = async (token: string): Promise<AccessTokenClaims> => {
-    // RFC 9068 §4: typ, signature, iss, aud = this facade, exp
-    const claims = await verifyJwtAccessToken(token, { key: options.signingKey.publicKey, issuer: options.issuer, audience: options.fhirBase });
+    const claims = await verifyPgoAccessToken(token, options);
     // security-checklists §1.3 (3) "not revoked": the module revoked it at terugkeer (pgo-domain/revocation.ts)
     if (await results.isRevoked(claims.jti)) throw new InvalidToken('The access token has been revoked');
     return claims;

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
-import { randomToken } from '@koppelmij/core';
+import { randomToken, verifyJwtAccessToken, type AccessTokenClaims } from '@koppelmij/core';
 import type { SigningKey } from '@koppelmij/service-kit';
 import type { PgoContext } from '../context.ts';
 import { PageError } from '../errors.ts';
@@ -76,4 +76,19 @@ export async function pgoDomainTokenResponse(
     ...(grant.scope && { scope: grant.scope }),
     patient,
   };
+}
+
+/** Where a PGO access token is valid: its issuer, its audience (the FHIR facade) and the key it is signed with. */
+export interface PgoAccessTokenTarget {
+  /** The tokens' `iss`: the PGO's authorization server. */
+  issuer: string;
+  /** `{PGO_URL}/fhir`: the tokens' `aud` and the base of every `htu`. */
+  fhirBase: string;
+  /** The PGO authorization server's key. */
+  signingKey: Pick<SigningKey, 'publicKey'>;
+}
+
+/** RFC 9068 §4 for a token of {@link pgoDomainTokenResponse}: typ, signature, iss, aud = the facade, exp. */
+export function verifyPgoAccessToken(token: string, target: PgoAccessTokenTarget): Promise<AccessTokenClaims> {
+  return verifyJwtAccessToken(token, { key: target.signingKey.publicKey, issuer: target.issuer, audience: target.fhirBase });
 }

@@ -10,27 +10,19 @@
  * tokens exist.
  */
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { systemClock, verifyJwtAccessToken, type KeyValueStore } from '@koppelmij/core';
-import type { SigningKey } from '@koppelmij/service-kit';
+import { systemClock } from '@koppelmij/core';
+import type { FhirFacadeOptions } from './fhir-facade.ts';
+import { verifyPgoAccessToken } from './launch.ts';
 import { PgoDomainStore } from './store.ts';
 
-export interface PgoRevocationOptions {
-  /** The tokens' `iss`: the PGO's authorization server. */
-  issuer: string;
-  /** The tokens' `aud`: the PGO's FHIR facade. */
-  fhirBase: string;
-  signingKey: Pick<SigningKey, 'publicKey'>;
-  store: KeyValueStore;
-}
-
 /** Answers a revocation request that oidc-provider refused as a JWT (service-kit's `refusedAsJwt`). */
-export async function revokePgoAccessToken(kctx: KoaContextWithOIDC, options: PgoRevocationOptions): Promise<void> {
+export async function revokePgoAccessToken(kctx: KoaContextWithOIDC, options: FhirFacadeOptions): Promise<void> {
   // RFC 7009 §2.2: 200 also for a token that is invalid or not this client's
   kctx.status = 200;
   kctx.body = '';
   const token = kctx.oidc.params?.token;
   if (typeof token !== 'string') return;
-  const claims = await verifyJwtAccessToken(token, { key: options.signingKey.publicKey, issuer: options.issuer, audience: options.fhirBase }).catch(() => undefined);
+  const claims = await verifyPgoAccessToken(token, options).catch(() => undefined);
   // RFC 7009 §2.1: only the client the token was issued to may revoke it
   if (claims === undefined || claims.client_id !== kctx.oidc.client?.clientId) return;
   // kept one second past `exp`, the last moment the facade could still accept the token

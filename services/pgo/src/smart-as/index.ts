@@ -32,17 +32,19 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
   const tokens = launchTokens(ctx.store);
   const signingKey = await loadSigningKey(); // its own key: never the PGO's client key at the DVA
   const provider = createSmartAsProvider({ config: ctx.config, store: ctx.store, modules, launchTokens: tokens, signingKey, fetch: ctx.fetch });
+  // the PGO's own access tokens (level PS): where they are valid, and where revocations are kept
+  const pgoTokens = { issuer: ctx.config.pgoUrl, fhirBase: pgoFhirBase(ctx), signingKey, store: ctx.store };
   provider.use(async (kctx, next) => {
     await next();
     const oidc = kctx as KoaContextWithOIDC;
     if (oidc.oidc?.route === 'token' && kctx.status === 200) await delegatedTokenResponse(oidc, ctx, ctx.store, app.log, signingKey);
     if (oidc.oidc?.route === 'revocation' && refusedAsJwt(oidc)) {
-      await revokePgoAccessToken(oidc, { issuer: ctx.config.pgoUrl, fhirBase: pgoFhirBase(ctx), signingKey, store: ctx.store });
+      await revokePgoAccessToken(oidc, pgoTokens);
     }
   });
   // spec §5 level PS: the PGO's own FHIR facade, where only its own access tokens count
   if (modules.some((m) => m.integration_level === 'PS')) {
-    await registerFhirFacade(app, { issuer: ctx.config.pgoUrl, fhirBase: pgoFhirBase(ctx), signingKey, store: ctx.store });
+    await registerFhirFacade(app, pgoTokens);
   }
   provider.on('server_error', (_kctx, error) => app.log.error({ err: error }, 'PGO authorization server error'));
 
