@@ -4,10 +4,10 @@
  * and test/docs/standalone.test.ts (the check).
  */
 
-/** One rewrite: every match of `pattern` becomes `replacement` (String.prototype.replace syntax). */
+/** One rewrite: every match of `pattern` becomes `replacement` (String.prototype.replace syntax or function). */
 export interface CitationRewrite {
   readonly pattern: RegExp;
-  readonly replacement: string;
+  readonly replacement: string | ((match: string) => string);
 }
 
 /** A path prefix to the reference material outside the repository: `../shared/`, `../../shared/`, `/work/shared/`. */
@@ -34,6 +34,10 @@ export const REWRITES: readonly CitationRewrite[] = [
   { pattern: /(?<![\w-])checklist §/gi, replacement: 'docs/security-checklists.md §' },
   { pattern: new RegExp(`${BARE}DESIGN\\.md`, 'g'), replacement: 'docs/conventions.md' },
   { pattern: /\bseed doc(?:ument)? §/gi, replacement: 'docs/identity-check-reference.md §' },
+  { pattern: /\bKoppelmij §/gi, replacement: 'docs/protocol.md §' },
+  { pattern: /\bspec (W\d)/gi, replacement: 'docs/protocol.md §3.1.1 $1' },
+  // only the protocol has numbered items in a §8: a line that names no document gets docs/protocol.md
+  { pattern: /^.*§8 items? \d.*$/gm, replacement: (line) => (line.includes('docs/protocol.md') ? line : line.replace(/§8 (items? \d)/, 'docs/protocol.md §8 $1')) },
 ];
 
 /** Citation forms that must not remain once the rewrite ran: each names what it means. */
@@ -46,6 +50,8 @@ export const UNMAPPED: readonly { readonly pattern: RegExp; readonly what: strin
   { pattern: new RegExp(`${BARE}security-checklists(?!\\.md)|(?<![\\w-])checklist §`, 'i'), what: 'a checklist not pointing to docs/security-checklists.md' },
   { pattern: new RegExp(`${BARE}(?:identity-check|DESIGN)\\.md`), what: 'a reference file by its bare name' },
   { pattern: /\bseed doc|attack-catalogue/i, what: 'a reference document with no counterpart in docs/' },
+  { pattern: /\bKoppelmij §|\bspec W\d/i, what: 'a protocol section not pointing to docs/protocol.md' },
+  { pattern: /^(?!.*docs\/protocol\.md).*§8 items? \d/, what: 'a "§8 item" on a line that names no document' },
 ];
 
 /** Files the rewrite and the check look at: tracked, outside node_modules, of these kinds. */
@@ -56,7 +62,10 @@ export const SELF = new Set(['scripts/cite-docs-rules.ts', 'scripts/cite-docs.ts
 
 /** The text with every citation pointed into docs/. */
 export function rewriteCitations(text: string): string {
-  return REWRITES.reduce((out, { pattern, replacement }) => out.replace(pattern, replacement), text);
+  return REWRITES.reduce(
+    (out, { pattern, replacement }) => (typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement)),
+    text,
+  );
 }
 
 /** Every unmapped citation in `text`, as `line: what — the line`. */

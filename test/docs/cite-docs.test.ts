@@ -27,6 +27,10 @@ const cases: readonly [string, string][] = [
   ['`../shared/spec/decisions.md`', '`docs/decisions-protocol.md`'],
   ['(`/work/shared/notes/oidc-provider.md`)', '(`docs/oidc-provider-notes.md`)'],
   ['in `../shared/spec/` (mirrored', 'in `docs/` (mirrored'],
+  ['| Koppelmij §6.6, §8 item 25 |', '| docs/protocol.md §6.6, §8 item 25 |'],
+  ['@throws ModuleError otherwise: spec W10 [impl], §8 item 29', '@throws ModuleError otherwise: docs/protocol.md §3.1.1 W10 [impl], §8 item 29'],
+  ["it('rejects a bound token presented as Bearer (§7.2, §8 item 23)'", "it('rejects a bound token presented as Bearer (§7.2, docs/protocol.md §8 item 23)'"],
+  ['/** §8 item 3: an unknown acr_values value is refused */', '/** docs/protocol.md §8 item 3: an unknown acr_values value is refused */'],
 ];
 
 /** Text that must stay as it is: RFC sections, the repository's own docs, decisions I<n>, other file names. */
@@ -36,6 +40,8 @@ const untouched = [
   "import { x } from './identity-check.ts'; // services/dva-fhir/test/identity-check.test.ts",
   'see [the check](identity-check.md)',
   'the specification §3 of OIDC; a checklist of things; D8 and D12 alone',
+  '(docs/protocol.md §3.1.1 W13, §8 item 13)',
+  '// RFC 9449 §8: nonces',
 ];
 
 describe('scripts/cite-docs.ts', () => {
