@@ -10,7 +10,10 @@ const examples = [...readme.matchAll(/<!-- example: (examples\/[\w-]+\.ts) -->\n
 describe('packages/core/README.md examples', () => {
   it('shows every example file', () => {
     expect(examples.map((e) => e.file).sort()).toEqual(
-      ['examples/client-auth.ts', 'examples/dpop.ts', 'examples/identity.ts', 'examples/launch.ts', 'examples/smart.ts', 'examples/token-exchange.ts'],
+      [
+        'examples/client-auth.ts', 'examples/dpop.ts', 'examples/express-dpop.ts', 'examples/fastify-dpop.ts', 'examples/identity.ts',
+        'examples/launch.ts', 'examples/smart.ts', 'examples/token-exchange.ts',
+      ],
     );
   });
 

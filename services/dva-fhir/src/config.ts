@@ -72,7 +72,7 @@ const flag = (fallback: boolean) =>
 
 const transitions = z.record(z.string().min(1), z.array(z.string().min(1)));
 
-const schema = z.object({
+export const schema = z.object({
   DVA_FHIR_PORT: z.coerce.number().int().min(0).max(65535).default(4200),
   HOST: z.string().min(1).default('127.0.0.1'),
   DVA_FHIR_URL: httpUrl.default('http://fhir.localhost:4200/fhir'),

@@ -31,7 +31,7 @@ export interface ModuleConfig {
 
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 
-const schema = z.object({
+export const schema = z.object({
   MODULE_PORT: z.coerce.number().int().min(0).max(65535).default(4300),
   HOST: z.string().min(1).default('127.0.0.1'),
   MODULE_URL: httpUrl.default('http://module.localhost:4300'),

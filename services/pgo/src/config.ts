@@ -37,7 +37,7 @@ const listOf = <T extends string>(values: readonly [T, ...T[]], fallback: readon
 export const LAUNCH_PREP_MODES = ['par-cookie', 'backchannel', 'backchannel+stepup'] as const;
 export type LaunchPrepMode = (typeof LAUNCH_PREP_MODES)[number];
 
-const PgoEnvironment = z.object({
+export const PgoEnvironment = z.object({
   PGO_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   PGO_URL: baseUrl('http://pgo.localhost:4000'),
