@@ -107,6 +107,29 @@ describe('the identity-check endpoint and the gate (identity-check.md)', () => {
       expect((await h.request('GET', 'Task/task-3a', moduleToken)).statusCode).toBe(200);
     });
 
+    it('locks a module out by its own wrong checks, never the collect grant it derives from (decision I90)', async () => {
+      const collectGrant = randomToken();
+      const derived = { representation: true as const, identity_grant: collectGrant };
+      const moduleToken = await h.moduleToken('task-3a', { ...derived, grant_id: randomToken() });
+      for (let i = 0; i < 4; i++) expect(body(await check(moduleToken, KOOS))).toEqual(UNIFORM_MISMATCH);
+      // the PGO's own check with its collect token still works, and opens the gate for its grant
+      const collect = await represented({ grant_id: collectGrant });
+      expect(body(await check(collect, TOM))).toEqual({ identity: 'match', attemptsLeft: 2 });
+      expect((await h.request('GET', 'Task/task-3a', collect)).statusCode).toBe(200);
+      // the module that guessed stays locked in its own launch; another launch from the grant is not
+      expect(issueCode(await h.request('GET', 'Task/task-3a', moduleToken))).toBe('security');
+      const next = await h.moduleToken('task-3a', { ...derived, grant_id: randomToken() });
+      expect((await h.request('GET', 'Task/task-3a', next)).statusCode).toBe(200);
+    });
+
+    it('locks every token derived from a collect grant whose holder\'s check mismatched', async () => {
+      const collectGrant = randomToken();
+      await check(await represented({ grant_id: collectGrant }), KOOS);
+      const moduleToken = await h.moduleToken('task-3a', { representation: true, identity_grant: collectGrant, grant_id: randomToken() });
+      expect(issueCode(await h.request('GET', 'Task/task-3a', moduleToken))).toBe('security');
+      expect(body(await check(moduleToken, TOM))).toEqual(UNIFORM_MISMATCH);
+    });
+
     it('does the same store operations for every kind of mismatch', async () => {
       const fresh = await storeOperations(h.store, async () => void (await check(await represented(), KOOS)));
       const locked = await represented();
