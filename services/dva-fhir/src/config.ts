@@ -26,7 +26,9 @@ export interface DvaFhirConfig {
   authUrl: string;
   /** `memory` or a `redis://` URL (DPoP `jti` cache, grant revocation markers). */
   store: string;
-  /** Absolute path of the demo bundle the embedded data store is seeded from. */
+  /** PostgreSQL for the FHIR data (`FHIR_DATABASE_URL`); the in-memory store when absent (docs/decisions.md I91). */
+  databaseUrl?: string;
+  /** Absolute path of the demo bundle the data store is seeded from. */
   bundlePath: string;
   /** Values for the bundle's `{{NAME}}` placeholders. */
   placeholders: Readonly<Record<string, string>>;
@@ -82,6 +84,7 @@ const schema = z.object({
   DIGID_URL: httpUrl.default('http://digid.localhost:4400'),
   STORE: z.string().regex(/^(memory|rediss?:\/\/.+)$/, 'must be "memory" or a redis:// URL').default('memory'),
   FHIR_BUNDLE: z.string().min(1).default('deploy/demo/fhir-bundle.json'),
+  FHIR_DATABASE_URL: z.string().regex(/^postgres(?:ql)?:\/\/.+/, 'must be a postgres:// URL').optional(),
   DPOP_REQUIRED: flag(false),
   DPOP_NONCE_SECRET: z
     .base64url()
@@ -130,6 +133,7 @@ export function loadDvaFhirConfig(env: Record<string, string | undefined> = proc
     fhirUrl: e.DVA_FHIR_URL,
     authUrl: e.DVA_AUTH_URL,
     store: e.STORE,
+    ...(e.FHIR_DATABASE_URL !== undefined && { databaseUrl: e.FHIR_DATABASE_URL }),
     bundlePath: resolveFromRoot(e.FHIR_BUNDLE), // relative to the repository root
     placeholders: {
       DVA_FHIR_URL: e.DVA_FHIR_URL,

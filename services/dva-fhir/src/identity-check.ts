@@ -125,7 +125,7 @@ export class IdentityCheck {
     const keys = stateKeys(context);
     const { attempts, ttl, requiredFields } = this.#options;
     const attempt = await this.#store.increment(keys.attempts, ttl);
-    const compared = matchIdentity(person, dvaIdentity(this.#data.read('Patient', access.patient!)), { requiredFields });
+    const compared = matchIdentity(person, dvaIdentity(await this.#data.read('Patient', access.patient!)), { requiredFields });
     const lockKeys = [...new Set([context, grant])].map((g) => stateKeys(g).locked);
     const locked = (await Promise.all(lockKeys.map((k) => this.#store.get(k)))).some((l) => l !== undefined);
     const exhausted = attempt > attempts;

@@ -1,0 +1,18 @@
+/**
+ * The dva-fhir suites that touch data, again on the PostgreSQL store (docs/decisions.md I91):
+ * the same tests, each harness on a database of its own.
+ */
+import { describe, it } from 'vitest';
+import { postgresOrSkip } from './postgres.ts';
+import { usePostgres } from './support.ts';
+
+if (await postgresOrSkip('dva-fhir on PostgreSQL')) {
+  usePostgres();
+  await import('./authorization.test.ts');
+  await import('./search.test.ts');
+  await import('./writes.test.ts');
+  await import('./task-patch.test.ts');
+  await import('./identity-check.test.ts');
+} else {
+  describe.skip('dva-fhir on PostgreSQL', () => it('needs a PostgreSQL'));
+}
