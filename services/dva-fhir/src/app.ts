@@ -7,6 +7,7 @@ import { endKeepAliveOnClose, loggerOptions, registerErrorHandler } from '@koppe
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRemoteJWKSet } from 'jose';
 import { auditEvent } from './audit.ts';
+import { registerAuditEvents } from './audit-event.ts';
 import { AuditTrail } from './audit-trail.ts';
 import { createAuthenticator } from './auth.ts';
 import type { DvaFhirConfig } from './config.ts';
@@ -98,6 +99,7 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
         // identity-check.md: the endpoint itself is reachable before the check; every data route is gated
         registerUserinfoRoute(protectedScope, { config, data, policy, identity, trail: new AuditTrail(store) });
         await protectedScope.register(async (gated) => {
+          registerAuditEvents(gated, { data, store, fhirBase: config.fhirUrl, accessOf: (request) => request.access });
           gated.addHook('preHandler', async (request) => identity.gate(accessOf(request)));
           registerResourceRoutes(gated, { config, data, policy });
         });

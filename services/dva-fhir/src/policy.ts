@@ -98,13 +98,19 @@ export class Policy {
   }
 
   /**
-   * Whether this kind of token may make this kind of write at all: collect tokens never write
+   * Whether this kind of token may make this kind of write at all: AuditEvents are only created,
+   * by system tokens; collect tokens never write
    * (spec §8 item 22); modules change a Task only by PATCH (spec §4.8); system tokens are
    * limited by scope alone.
    *
    * @throws FhirError 403 `forbidden`
    */
-  assertMayWrite(access: Access, interaction: 'create' | 'update' | 'patch'): void {
+  assertMayWrite(access: Access, interaction: 'create' | 'update' | 'patch', type: string): void {
+    // docs/decisions.md I93: the audit trail is appended to by the DVA's own services (a system token, or a
+    // dva-fhir in front of this one) and never changed
+    if (type === 'AuditEvent' && (access.kind !== 'system' || interaction !== 'create')) {
+      throw new FhirError(403, 'forbidden', 'AuditEvents are recorded by the server');
+    }
     if (access.kind === 'collect') throw new FhirError(403, 'forbidden', 'This access token may not write');
     if (access.kind === 'module' && interaction === 'update') throw new FhirError(403, 'forbidden', 'Modules change a Task with PATCH');
   }

@@ -13,6 +13,7 @@ if (await postgresOrSkip('dva-fhir on PostgreSQL')) {
   await import('./writes.test.ts');
   await import('./task-patch.test.ts');
   await import('./identity-check.test.ts');
+  await import('./audit-event.test.ts');
 } else {
   describe.skip('dva-fhir on PostgreSQL', () => it('needs a PostgreSQL'));
 }

@@ -43,6 +43,9 @@ describe('upstream mode (FHIR_UPSTREAM_URL)', () => {
     expect((await front.request('GET', 'Task/task-de-groot', await front.token())).statusCode).toBe(404);
     expect((await front.request('GET', 'Task/task-1', await front.moduleToken('task-3a'))).statusCode).toBe(404);
     expect((await front.request('GET', 'Task/task-3a', undefined)).statusCode).toBe(401);
+    // the front's AuditEvents are kept upstream, with the rest of the record
+    const trail = body(await upstream.request('GET', `AuditEvent?patient=Patient/${TOM}`, system)).entry as Array<{ resource: { entity: unknown[] } }>;
+    expect(trail.some((e) => JSON.stringify(e.resource.entity).includes('Task/task-3a'))).toBe(true);
   });
 
   it('searches upstream and keeps only what the token may see', async () => {

@@ -2,7 +2,7 @@
  * The patient compartment (FHIR R4 §3.1.0.1.4, spec §4.1): which patients a resource is about.
  * One rule, used by the policy to decide and by the PostgreSQL store to index.
  */
-import { references, type FhirResource } from './resource.ts';
+import { isObject, references, type FhirResource } from './resource.ts';
 
 /** Resources about no patient, readable by every patient token with scope (spec §6.5). */
 export const DEFINITIONAL: ReadonlySet<string> = new Set(['ActivityDefinition', 'Endpoint', 'Questionnaire', 'Practitioner', 'PractitionerRole', 'Organization']);
@@ -20,6 +20,8 @@ export function compartmentPatients(resource: FhirResource, fhirBase: string): s
     case 'Observation':
     case 'QuestionnaireResponse':
       return patients([resource.subject]);
+    case 'AuditEvent': // R4 patient compartment: AuditEvent by `patient` (entity.what)
+      return patients(Array.isArray(resource.entity) ? resource.entity.map((e: unknown) => (isObject(e) ? e.what : undefined)) : []);
     default:
       return [];
   }

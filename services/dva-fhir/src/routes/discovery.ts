@@ -76,7 +76,7 @@ export function capabilityStatement(config: Pick<DvaFhirConfig, 'authUrl' | 'fhi
         },
         resource: RESOURCE_TYPES.map((type) => ({
           type,
-          interaction: ['read', 'search-type', 'create', 'update', ...(type === 'Task' ? ['patch'] : [])].map((code) => ({ code })),
+          interaction: (type === 'AuditEvent' ? ['read', 'search-type'] : ['read', 'search-type', 'create', 'update', ...(type === 'Task' ? ['patch'] : [])]).map((code) => ({ code })),
           searchParam: searchParameters(type),
         })),
       },

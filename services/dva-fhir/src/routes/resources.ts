@@ -52,7 +52,7 @@ export function registerResourceRoutes(scope: FastifyInstance, { config, data, p
     const type = resourceType(request.params.type);
     const access = accessOf(request);
     policy.requireScope(access, 'create', type);
-    policy.assertMayWrite(access, 'create');
+    policy.assertMayWrite(access, 'create', type);
     const resource = resourceBody(request.body, type);
     policy.assertMayCreate(access, resource);
     const created = await data.create(resource);
@@ -65,7 +65,7 @@ export function registerResourceRoutes(scope: FastifyInstance, { config, data, p
     const type = resourceType(request.params.type);
     const access = accessOf(request);
     policy.requireScope(access, 'update', type);
-    policy.assertMayWrite(access, 'update');
+    policy.assertMayWrite(access, 'update', type);
     const id = resourceId(request.params.id);
     const resource = resourceBody(request.body, type, id);
     const current = await data.read(type, id);
@@ -80,7 +80,7 @@ export function registerResourceRoutes(scope: FastifyInstance, { config, data, p
     if (type !== 'Task') throw new FhirError(405, 'not-supported', 'Only a Task can be patched');
     const access = accessOf(request);
     policy.requireScope(access, 'update', type);
-    policy.assertMayWrite(access, 'patch'); // spec §8 item 22
+    policy.assertMayWrite(access, 'patch', type); // spec §8 item 22
     const task = await data.read(type, resourceId(request.params.id));
     if (!task || !policy.visible(access, task)) throw notFound();
     policy.assertMayPatch(access, task); // spec §8 item 20
