@@ -23,10 +23,12 @@ describe('upstream mode (FHIR_UPSTREAM_URL)', () => {
   let upstream: Harness;
   let front: Harness;
   let system: string;
+  let upstreamUrl: string;
   beforeAll(async () => {
     const started = await startUpstream();
     upstream = started.upstream;
     system = started.token;
+    upstreamUrl = started.url;
     front = await harness({ FHIR_UPSTREAM_URL: started.url, FHIR_UPSTREAM_TOKEN: started.token });
   });
   afterAll(async () => {
@@ -46,6 +48,16 @@ describe('upstream mode (FHIR_UPSTREAM_URL)', () => {
     // the front's AuditEvents are kept upstream, with the rest of the record
     const trail = body(await upstream.request('GET', `AuditEvent?patient=Patient/${TOM}`, system)).entry as Array<{ resource: { entity: unknown[] } }>;
     expect(trail.some((e) => JSON.stringify(e.resource.entity).includes('Task/task-3a'))).toBe(true);
+  });
+
+  it('rewrites references under the upstream\'s base, so the compartment still holds', async () => {
+    const absolute = { resourceType: 'Observation', status: 'final', code: { text: 'weight' }, subject: { reference: `${upstreamUrl}/Patient/${TOM}` } };
+    const created = await upstream.request('POST', 'Observation', system, { headers: FHIR_JSON, payload: JSON.stringify(absolute) });
+    const id = body(created).id as string;
+    const read = await front.request('GET', `Observation/${id}`, await front.token({ scope: 'patient/Observation.rs' }));
+    expect(read.statusCode).toBe(200);
+    expect(body(read).subject).toEqual({ reference: `${front.config.fhirUrl}/Patient/${TOM}` });
+    expect((await front.request('GET', `Observation/${id}`, await front.token({ patient: KOOS, scope: 'patient/Observation.rs' }))).statusCode).toBe(404);
   });
 
   it('searches upstream and keeps only what the token may see', async () => {
