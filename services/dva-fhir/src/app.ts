@@ -99,7 +99,7 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
         // identity-check.md: the endpoint itself is reachable before the check; every data route is gated
         registerUserinfoRoute(protectedScope, { config, data, policy, identity, trail: new AuditTrail(store) });
         await protectedScope.register(async (gated) => {
-          registerAuditEvents(gated, { data, store, fhirBase: config.fhirUrl, accessOf: (request) => request.access });
+          registerAuditEvents(gated, { data, store, fhirBase: config.fhirUrl });
           gated.addHook('preHandler', async (request) => identity.gate(accessOf(request)));
           registerResourceRoutes(gated, { config, data, policy });
         });

@@ -105,7 +105,6 @@ export interface AuditEventsContext {
   data: FhirData;
   store: KeyValueStore;
   fhirBase: string;
-  accessOf: (request: FastifyRequest) => Access | undefined;
 }
 
 /**
@@ -113,9 +112,9 @@ export interface AuditEventsContext {
  * leaves, and a launch event the first time a module token's grant is seen. A failure to record is
  * logged; the answer stands (the structured log line of audit.ts is the second trail).
  */
-export function registerAuditEvents(scope: FastifyInstance, { data, store, fhirBase, accessOf }: AuditEventsContext): void {
+export function registerAuditEvents(scope: FastifyInstance, { data, store, fhirBase }: AuditEventsContext): void {
   scope.addHook('onSend', async (request, reply) => {
-    const access = accessOf(request);
+    const { access } = request;
     if (access === undefined) return;
     await record(request.log, async () => {
       const grant = access.claims.grant_id ?? access.claims.jti;

@@ -124,8 +124,10 @@ export class IdentityCheck {
     if (context === undefined) throw new FhirError(403, 'forbidden', 'The access token has no grant of its own');
     const keys = stateKeys(context);
     const { attempts, ttl, requiredFields } = this.#options;
+    // the DVA's record first: a data store that cannot answer (503) costs no attempt
+    const patient = await this.#data.read('Patient', access.patient!);
     const attempt = await this.#store.increment(keys.attempts, ttl);
-    const compared = matchIdentity(person, dvaIdentity(await this.#data.read('Patient', access.patient!)), { requiredFields });
+    const compared = matchIdentity(person, dvaIdentity(patient), { requiredFields });
     const lockKeys = [...new Set([context, grant])].map((g) => stateKeys(g).locked);
     const locked = (await Promise.all(lockKeys.map((k) => this.#store.get(k)))).some((l) => l !== undefined);
     const exhausted = attempt > attempts;

@@ -3,7 +3,11 @@ import { createDpopProof } from '@koppelmij/core/dpop';
 import type { KeyValueStore } from '@koppelmij/core/store';
 import { randomToken } from '@koppelmij/core/util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { dvaIdentity } from '../src/identity-check.ts';
+import { MemoryStore } from '@koppelmij/core/store';
+import { dataUnavailable } from '../src/data/fhir-data.ts';
+import { MemoryFhirData } from '../src/data/memory-data.ts';
+import { dvaIdentity, IdentityCheck } from '../src/identity-check.ts';
+import type { Access } from '../src/policy.ts';
 import { loadDvaFhirConfig } from '../src/index.ts';
 import { body, generateDpopKey, harness, issueCode, type Harness } from './support.ts';
 
@@ -311,6 +315,19 @@ describe('identity-check switches', () => {
     ['IDENTITY_CHECK', 'sometimes'],
   ])('refuses %s=%s', (name, value) => {
     expect(() => loadDvaFhirConfig({ [name]: value })).toThrow(name);
+  });
+});
+
+describe('IdentityCheck and its data store', () => {
+  it('costs no attempt when the DVA\'s record cannot be read (503)', async () => {
+    const data = new MemoryFhirData([{ resourceType: 'Patient', id: 'p', name: [{ family: 'van Duinen' }], birthDate: '1961-08-02' }]);
+    const identity = new IdentityCheck(loadDvaFhirConfig({}).identityCheck, new MemoryStore(), data);
+    const access = { kind: 'collect', patient: 'p', claims: { grant_id: 'g', representation: true } } as unknown as Access;
+    const read = data.read.bind(data);
+    data.read = () => Promise.reject(dataUnavailable());
+    await expect(identity.check(access, TOM)).rejects.toMatchObject({ status: 503 });
+    data.read = read;
+    expect((await identity.check(access, TOM)).verdict).toEqual({ identity: 'match', attemptsLeft: 2 });
   });
 });
 
