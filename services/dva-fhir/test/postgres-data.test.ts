@@ -91,6 +91,14 @@ describe.runIf(available)('the PostgreSQL data store (FHIR_DATABASE_URL)', () =>
     }
   });
 
+  it('answers 400 for a value PostgreSQL cannot hold, storing nothing', async () => {
+    const h = await instance();
+    const observation = { resourceType: 'Observation', status: 'final', code: { text: 'bad\u0000text' }, subject: { reference: `Patient/${TOM}` } };
+    const response = await h.request('POST', 'Observation', await h.moduleToken(), { headers: FHIR_JSON, payload: JSON.stringify(observation) });
+    expect(response.statusCode).toBe(400);
+    expect(issueCode(response)).toBe('invalid');
+  });
+
   it('refuses to start without its database', async () => {
     const url = new URL(db.url);
     url.pathname = '/koppelmij_fhir_missing';

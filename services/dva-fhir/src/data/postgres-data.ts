@@ -6,6 +6,7 @@
  * resource is inserted unless it exists, so a restart never undoes a write.
  */
 import { randomUUID } from 'node:crypto';
+import { FhirError } from '@koppelmij/core/errors';
 import pg from 'pg';
 import { compartmentPatients } from './compartment.ts';
 import { dataUnavailable, VersionConflict, withVersion, type FhirData, type ListOptions } from './fhir-data.ts';
@@ -127,11 +128,19 @@ export class PostgresFhirData implements FhirData {
     return compartmentPatients(resource, this.#fhirBase);
   }
 
-  /** Every query; a database that cannot answer is a 503 (fail closed), with the cause kept for the log. */
+  /**
+   * Every query. A value PostgreSQL cannot hold (SQLSTATE class 22 "data exception", e.g. `\u0000`
+   * in a JSONB string) is the client's 400; a database that cannot answer is a 503 (fail closed).
+   * The cause is kept for the log.
+   */
   async #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
     try {
       return await this.#pool.query<R>(text, values);
     } catch (cause) {
+      const code = (cause as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('22')) {
+        throw Object.assign(new FhirError(400, 'invalid', 'The resource holds a value that cannot be stored'), { cause });
+      }
       throw Object.assign(dataUnavailable(), { cause });
     }
   }
