@@ -29,6 +29,7 @@ const COMPARTMENT_PARAMETER: Readonly<Record<string, string>> = {
   ServiceRequest: 'patient',
   Observation: 'patient',
   QuestionnaireResponse: 'patient',
+  AuditEvent: 'patient',
 };
 
 const FHIR_JSON = 'application/fhir+json';
