@@ -7,10 +7,11 @@ import { endKeepAliveOnClose, loggerOptions, registerErrorHandler } from '@koppe
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRemoteJWKSet } from 'jose';
 import { auditEvent } from './audit.ts';
+import { registerAuditEvents } from './audit-event.ts';
 import { AuditTrail } from './audit-trail.ts';
 import { createAuthenticator } from './auth.ts';
 import type { DvaFhirConfig } from './config.ts';
-import { FhirData } from './data/fhir-data.ts';
+import { createFhirData } from './data/create-data.ts';
 import type { FhirResource } from './data/resource.ts';
 import { loadBundle } from './data/seed.ts';
 import { authErrorHandler } from './errors.ts';
@@ -58,7 +59,8 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
 
   const store = deps.store ?? createStore(config.store);
   if (!deps.store) app.addHook('onClose', () => store.close());
-  const data = new FhirData(deps.resources ?? loadBundle(config.bundlePath, config.placeholders));
+  const data = await createFhirData(config, () => deps.resources ?? loadBundle(config.bundlePath, config.placeholders));
+  app.addHook('onClose', () => data.close());
   const policy = new Policy(
     { fhirBase: config.fhirUrl, systemClients: config.systemClients, launchContextReferences: config.launchContextReferences },
     data,
@@ -89,7 +91,7 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
           request.verified = { claims, scheme };
           // RFC 9449 §9: a fresh nonce on every DPoP response, so the client's next proof need not fail first
           if (nonces && scheme === 'DPoP') reply.header('dpop-nonce', nonces.current());
-          request.access = policy.access(claims);
+          request.access = await policy.access(claims);
         });
         protectedScope.addHook('onResponse', async (request, reply) => {
           request.log.info({ audit: auditEvent(request, reply.statusCode) }, 'fhir access');
@@ -97,6 +99,7 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
         // identity-check.md: the endpoint itself is reachable before the check; every data route is gated
         registerUserinfoRoute(protectedScope, { config, data, policy, identity, trail: new AuditTrail(store) });
         await protectedScope.register(async (gated) => {
+          registerAuditEvents(gated, { data, store, fhirBase: config.fhirUrl });
           gated.addHook('preHandler', async (request) => identity.gate(accessOf(request)));
           registerResourceRoutes(gated, { config, data, policy });
         });

@@ -26,7 +26,11 @@ export interface DvaFhirConfig {
   authUrl: string;
   /** `memory` or a `redis://` URL (DPoP `jti` cache, grant revocation markers). */
   store: string;
-  /** Absolute path of the demo bundle the embedded data store is seeded from. */
+  /** PostgreSQL for the FHIR data (`FHIR_DATABASE_URL`); the in-memory store when absent (docs/decisions.md I91). */
+  databaseUrl?: string;
+  /** A vendor's FHIR server dva-fhir fronts (`FHIR_UPSTREAM_URL`, docs/decisions.md I92), and dva-fhir's bearer token there. */
+  upstream?: { url: string; token?: string };
+  /** Absolute path of the demo bundle the data store is seeded from. */
   bundlePath: string;
   /** Values for the bundle's `{{NAME}}` placeholders. */
   placeholders: Readonly<Record<string, string>>;
@@ -82,6 +86,9 @@ export const schema = z.object({
   DIGID_URL: httpUrl.default('http://digid.localhost:4400'),
   STORE: z.string().regex(/^(memory|rediss?:\/\/.+)$/, 'must be "memory" or a redis:// URL').default('memory'),
   FHIR_BUNDLE: z.string().min(1).default('deploy/demo/fhir-bundle.json'),
+  FHIR_DATABASE_URL: z.string().regex(/^postgres(?:ql)?:\/\/.+/, 'must be a postgres:// URL').optional(),
+  FHIR_UPSTREAM_URL: httpUrl.optional(),
+  FHIR_UPSTREAM_TOKEN: z.string().min(1).optional(),
   DPOP_REQUIRED: flag(false),
   DPOP_NONCE_SECRET: z
     .base64url()
@@ -116,7 +123,16 @@ export const schema = z.object({
   IDENTITY_CHECK_PATH: z.string().regex(/^[a-z][a-z0-9-]*(?:\/[a-z][a-z0-9-]*)*$/, 'must be a lower-case path below the FHIR base').default('userinfo'),
   IDENTITY_CHECK_TTL: z.coerce.number().int().positive().default(183 * 24 * 3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+})
+  // docs/decisions.md I92: the data lives in one place
+  .refine((e) => e.FHIR_DATABASE_URL === undefined || e.FHIR_UPSTREAM_URL === undefined, {
+    path: ['FHIR_UPSTREAM_URL'],
+    message: 'FHIR_DATABASE_URL and FHIR_UPSTREAM_URL exclude each other',
+  })
+  .refine((e) => e.FHIR_UPSTREAM_TOKEN === undefined || e.FHIR_UPSTREAM_URL !== undefined, {
+    path: ['FHIR_UPSTREAM_TOKEN'],
+    message: 'needs FHIR_UPSTREAM_URL',
+  });
 
 /**
  * Reads the dva-fhir configuration from environment variables and fails fast, naming every
@@ -130,6 +146,10 @@ export function loadDvaFhirConfig(env: Record<string, string | undefined> = proc
     fhirUrl: e.DVA_FHIR_URL,
     authUrl: e.DVA_AUTH_URL,
     store: e.STORE,
+    ...(e.FHIR_DATABASE_URL !== undefined && { databaseUrl: e.FHIR_DATABASE_URL }),
+    ...(e.FHIR_UPSTREAM_URL !== undefined && {
+      upstream: { url: e.FHIR_UPSTREAM_URL, ...(e.FHIR_UPSTREAM_TOKEN !== undefined && { token: e.FHIR_UPSTREAM_TOKEN }) },
+    }),
     bundlePath: resolveFromRoot(e.FHIR_BUNDLE), // relative to the repository root
     placeholders: {
       DVA_FHIR_URL: e.DVA_FHIR_URL,

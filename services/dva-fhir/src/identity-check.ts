@@ -4,6 +4,11 @@
  * (the attempt counter, the match, the lock), so it holds across instances and across the
  * grant's refreshed and derived tokens; the gate that keeps data back until `match`.
  *
+ * Who may lock what (docs/decisions.md I90): a check counts, matches and locks in the caller's own
+ * context, the grant of the token presenting it (a grant belongs to one client), never in the
+ * collect grant a module token derives from. The collect grant's verdict reaches its derived
+ * tokens; a module's verdict reaches only its own launch, so no party denies service to another.
+ *
  * The comparison itself is core's `matchIdentity`; this module decides when it applies and what
  * it unlocks. It is never an oracle: the answer carries no DVA data and does not say which field
  * differed, every mismatch is the same answer after the same work, and attempts are limited.
@@ -26,6 +31,8 @@ export const IDENTITY_CHECK_REQUIRED = 'identity check required';
 export interface IdentityScope {
   /** The collect grant whose check covers the token: `identity_grant` (derived tokens) or the token's own `grant_id`. */
   grant: string;
+  /** The caller's own context, where its checks count and lock: the token's own `grant_id` (a collect grant, a launch's grant). */
+  context?: string;
   /** The gate keeps data back until `match`. */
   required: boolean;
 }
@@ -66,27 +73,30 @@ export class IdentityCheck {
    * @throws FhirError 403 `forbidden` for a token without any grant to keep state for
    */
   scope(claims: AccessTokenClaims): IdentityScope {
-    const grant = [claims.identity_grant, claims.grant_id].find((g): g is string => typeof g === 'string' && g !== '');
+    const context = nonEmpty(claims.grant_id);
+    const grant = nonEmpty(claims.identity_grant) ?? context;
     if (grant === undefined) throw new FhirError(403, 'forbidden', 'The access token has no grant');
+    const scope = { grant, ...(context !== undefined && { context }) };
     // decision I39: the check is about a PGO dossier, so it covers a collect grant and what derives
     // from it (`identity_grant`); a module token derived from no collect grant (option 3b, level S)
     // is bound at the DVA to the person who logged in there, and has no dossier check to wait for
-    if (claims.fhirContext !== undefined && claims.identity_grant === undefined) return { grant, required: false };
+    if (claims.fhirContext !== undefined && claims.identity_grant === undefined) return { ...scope, required: false };
     const { when, required } = this.#options;
     const applies = when === 'always' || (when === 'representation' && claims.representation === true);
-    return { grant, required: required && applies };
+    return { ...scope, required: required && applies };
   }
 
   /**
-   * Whether the token may reach data now: never after a mismatch (the lock, whatever the
-   * switches), and under a required check only after a `match` of its grant.
+   * Whether the token may reach data now: never after a mismatch in its own context or in the
+   * collect grant it derives from (the lock, whatever the switches), and under a required check
+   * only after a `match` of that collect grant.
    */
   async allows(access: Access): Promise<boolean> {
     if (access.kind === 'system') return true;
-    const { grant, required } = this.scope(access.claims);
-    const keys = stateKeys(grant);
-    const [locked, matched] = await Promise.all([this.#store.get(keys.locked), this.#store.get(keys.matched)]);
-    return locked === undefined && (!required || matched !== undefined);
+    const { grant, context, required } = this.scope(access.claims);
+    const locks = [...new Set([grant, context])].filter((g) => g !== undefined).map((g) => this.#store.get(stateKeys(g).locked));
+    const [matched, ...locked] = await Promise.all([this.#store.get(stateKeys(grant).matched), ...locks]);
+    return locked.every((l) => l === undefined) && (!required || matched !== undefined);
   }
 
   /**
@@ -99,19 +109,27 @@ export class IdentityCheck {
   }
 
   /**
-   * One identity check: counts the attempt, compares `person` with the DVA's own data of the
-   * token's patient, and records the outcome (a match unlocks the grant, a mismatch locks it).
-   * Beyond the limit, and once locked, the answer is `mismatch`. Every call does the same store
-   * operations in the same order and always runs the comparison, so a mismatch cannot be told
-   * apart by its timing from another mismatch.
+   * One identity check in the caller's own context (decision I90): counts the attempt, compares
+   * `person` with the DVA's own data of the token's patient, and records the outcome there (a
+   * match unlocks the context, a mismatch locks it). Beyond the limit, and once the context or
+   * the collect grant it derives from is locked, the answer is `mismatch`. Every call does the
+   * same store operations in the same order and always runs the comparison, so a mismatch cannot
+   * be told apart by its timing from another mismatch.
+   *
+   * @throws FhirError 403 `forbidden` for a token without a grant of its own to count in
    */
   async check(access: Access, person: PersonData): Promise<{ verdict: IdentityVerdict; audit: IdentityAudit }> {
-    const { grant } = this.scope(access.claims);
-    const keys = stateKeys(grant);
+    const { grant, context } = this.scope(access.claims);
+    // docs/decisions.md I90: never the collect grant of a derived token, or its holder could be locked out by the module
+    if (context === undefined) throw new FhirError(403, 'forbidden', 'The access token has no grant of its own');
+    const keys = stateKeys(context);
     const { attempts, ttl, requiredFields } = this.#options;
+    // the DVA's record first: a data store that cannot answer (503) costs no attempt
+    const patient = await this.#data.read('Patient', access.patient!);
     const attempt = await this.#store.increment(keys.attempts, ttl);
-    const compared = matchIdentity(person, dvaIdentity(this.#data.read('Patient', access.patient!)), { requiredFields });
-    const locked = (await this.#store.get(keys.locked)) !== undefined;
+    const compared = matchIdentity(person, dvaIdentity(patient), { requiredFields });
+    const lockKeys = [...new Set([context, grant])].map((g) => stateKeys(g).locked);
+    const locked = (await Promise.all(lockKeys.map((k) => this.#store.get(k)))).some((l) => l !== undefined);
     const exhausted = attempt > attempts;
     const identity: IdentityMatchResult = locked || exhausted ? 'mismatch' : compared;
     // identity-check.md: "A mismatch locks the token"; separate keys, so a late match never lifts a lock
@@ -142,6 +160,10 @@ export function dvaIdentity(patient: FhirResource | undefined): PersonData {
     ...(given?.length && { given }),
     ...(typeof patient.birthDate === 'string' && { birthDate: patient.birthDate }),
   };
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function presentFields(person: PersonData): string[] {

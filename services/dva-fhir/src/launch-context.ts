@@ -29,7 +29,7 @@ export function launchResources(fhirContext: unknown, fhirBase: string): Set<str
  * `instantiates` extension first, then `Task.instantiatesCanonical`, which is either a relative
  * reference or an absolute canonical matched against `ActivityDefinition.url`.
  */
-export function instantiatedActivityDefinition(task: FhirResource, data: FhirData, fhirBase: string): string | undefined {
+export async function instantiatedActivityDefinition(task: FhirResource, data: FhirData, fhirBase: string): Promise<string | undefined> {
   const extension = Array.isArray(task.extension)
     ? task.extension.find((e: unknown) => isObject(e) && e.url === INSTANTIATES_EXTENSION)
     : undefined;
@@ -40,7 +40,7 @@ export function instantiatedActivityDefinition(task: FhirResource, data: FhirDat
   if (typeof canonical !== 'string') return undefined;
   const relative = localReference(canonical, fhirBase);
   if (relative?.startsWith('ActivityDefinition/')) return relative;
-  const byUrl = data.all('ActivityDefinition').find((ad) => ad.url === canonical);
+  const byUrl = (await data.list('ActivityDefinition')).find((ad) => ad.url === canonical);
   return byUrl && `ActivityDefinition/${byUrl.id}`;
 }
 
@@ -50,12 +50,12 @@ export function instantiatedActivityDefinition(task: FhirResource, data: FhirDat
  * and `focus` (ServiceRequests), the instantiated ActivityDefinition, and `input` references
  * (e.g. the Questionnaire of a questionnaire task).
  */
-export function launchReadable(launch: ReadonlySet<string>, data: FhirData, fhirBase: string, withReferences: boolean): Set<string> {
+export async function launchReadable(launch: ReadonlySet<string>, data: FhirData, fhirBase: string, withReferences: boolean): Promise<Set<string>> {
   const readable = new Set(launch);
   if (!withReferences) return readable;
   for (const reference of launch) {
     if (!reference.startsWith('Task/')) continue;
-    const task = data.read('Task', reference.slice('Task/'.length));
+    const task = await data.read('Task', reference.slice('Task/'.length));
     if (!task) continue;
     const inputs = Array.isArray(task.input) ? task.input.filter(isObject).map((i) => i.valueReference) : [];
     const linked = [
@@ -65,7 +65,7 @@ export function launchReadable(launch: ReadonlySet<string>, data: FhirData, fhir
       ...references(task.focus, fhirBase),
       ...references(inputs, fhirBase),
     ];
-    const ad = instantiatedActivityDefinition(task, data, fhirBase);
+    const ad = await instantiatedActivityDefinition(task, data, fhirBase);
     if (ad) linked.push(ad);
     for (const r of linked) readable.add(r);
   }

@@ -16,8 +16,9 @@
 import type { AccessTokenClaims } from '@koppelmij/core/access-token';
 import { FhirError, InsufficientScope } from '@koppelmij/core/errors';
 import { scopesAllow, type FhirInteraction } from '@koppelmij/core/smart';
+import { compartmentPatients, DEFINITIONAL } from './data/compartment.ts';
 import type { FhirData } from './data/fhir-data.ts';
-import { FHIR_ID, references, type FhirResource } from './data/resource.ts';
+import { FHIR_ID, type FhirResource } from './data/resource.ts';
 import { launchReadable, launchResources } from './launch-context.ts';
 
 /** What a verified token may reach. */
@@ -38,9 +39,6 @@ export interface PolicyOptions {
   launchContextReferences: boolean;
 }
 
-/** Resources every patient token may read with scope: they describe no patient (spec §6.5). */
-const DEFINITIONAL = new Set(['ActivityDefinition', 'Endpoint', 'Questionnaire', 'Practitioner', 'PractitionerRole', 'Organization']);
-
 /** What a module may create (spec §4.8: a measurement or a questionnaire answer). */
 const MODULE_CREATES = new Set(['Observation', 'QuestionnaireResponse']);
 
@@ -59,14 +57,14 @@ export class Policy {
    * @throws FhirError 403 `forbidden` for a non-system token without a usable `patient` claim:
    *   `patient/` scopes mean nothing without the patient (SMART App Launch "Scopes": patient-specific).
    */
-  access(claims: AccessTokenClaims): Access {
+  async access(claims: AccessTokenClaims): Promise<Access> {
     if (this.#options.systemClients.includes(claims.client_id)) return { claims, kind: 'system' };
     const patient = patientId(claims.patient);
     if (patient === undefined) throw new FhirError(403, 'forbidden', 'The access token has no patient context');
     if (claims.fhirContext === undefined) return { claims, kind: 'collect', patient };
     const launch = launchResources(claims.fhirContext, this.#options.fhirBase);
     const tasks = new Set([...launch].filter((r) => r.startsWith('Task/')));
-    const readable = launchReadable(launch, this.#data, this.#options.fhirBase, this.#options.launchContextReferences);
+    const readable = await launchReadable(launch, this.#data, this.#options.fhirBase, this.#options.launchContextReferences);
     return { claims, kind: 'module', patient, launchTasks: tasks, readable };
   }
 
@@ -96,30 +94,23 @@ export class Policy {
 
   /** The patient compartment: resources about this patient, and definitional resources. */
   inCompartment(resource: FhirResource, patient: string): boolean {
-    const self = `Patient/${patient}`;
-    const base = this.#options.fhirBase;
-    switch (resource.resourceType) {
-      case 'Patient':
-        return resource.id === patient;
-      case 'Task':
-        return [...references(resource.for, base), ...references(resource.owner, base)].includes(self);
-      case 'ServiceRequest':
-      case 'Observation':
-      case 'QuestionnaireResponse':
-        return references(resource.subject, base).includes(self);
-      default:
-        return DEFINITIONAL.has(resource.resourceType);
-    }
+    return DEFINITIONAL.has(resource.resourceType) || compartmentPatients(resource, this.#options.fhirBase).includes(patient);
   }
 
   /**
-   * Whether this kind of token may make this kind of write at all: collect tokens never write
+   * Whether this kind of token may make this kind of write at all: AuditEvents are only created,
+   * by system tokens; collect tokens never write
    * (spec §8 item 22); modules change a Task only by PATCH (spec §4.8); system tokens are
    * limited by scope alone.
    *
    * @throws FhirError 403 `forbidden`
    */
-  assertMayWrite(access: Access, interaction: 'create' | 'update' | 'patch'): void {
+  assertMayWrite(access: Access, interaction: 'create' | 'update' | 'patch', type: string): void {
+    // docs/decisions.md I93: the audit trail is appended to by the DVA's own services (a system token, or a
+    // dva-fhir in front of this one) and never changed
+    if (type === 'AuditEvent' && (access.kind !== 'system' || interaction !== 'create')) {
+      throw new FhirError(403, 'forbidden', 'AuditEvents are recorded by the server');
+    }
     if (access.kind === 'collect') throw new FhirError(403, 'forbidden', 'This access token may not write');
     if (access.kind === 'module' && interaction === 'update') throw new FhirError(403, 'forbidden', 'Modules change a Task with PATCH');
   }

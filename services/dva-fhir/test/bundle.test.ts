@@ -7,14 +7,14 @@ import { loadRegistrations } from '@koppelmij/service-kit';
 import { describe, expect, it } from 'vitest';
 import { TEST_PERSONS } from '../../digid-mock/src/persons.ts';
 import { loadDvaFhirConfig } from '../src/config.ts';
-import { FhirData } from '../src/data/fhir-data.ts';
+import { MemoryFhirData } from '../src/data/memory-data.ts';
 import { localReference, type FhirResource } from '../src/data/resource.ts';
 import { bundleResources, loadBundle } from '../src/data/seed.ts';
 import { instantiatedActivityDefinition } from '../src/launch-context.ts';
 
 const config = loadDvaFhirConfig({ MODULE_URL: 'http://module.test:4300' });
 const resources = loadBundle(config.bundlePath, config.placeholders);
-const data = new FhirData(resources);
+const data = new MemoryFhirData(resources);
 const BSN = 'http://fhir.nl/fhir/NamingSystem/bsn';
 const KT2_ENDPOINT = 'http://koppeltaal.nl/fhir/StructureDefinition/KT2EndpointExtension';
 const CLIENT_ID = 'http://medmij.nl/fhir/StructureDefinition/ext-ClientID';
@@ -22,12 +22,12 @@ const CLIENT_ID = 'http://medmij.nl/fhir/StructureDefinition/ext-ClientID';
 const ext = (r: FhirResource | undefined, url: string) => (r?.extension as Array<Record<string, unknown>> | undefined)?.find((e) => e.url === url);
 
 /** spec §6.6: Task → ActivityDefinition → Endpoint. */
-function launchChain(taskId: string) {
-  const task = data.read('Task', taskId)!;
-  const adRef = instantiatedActivityDefinition(task, data, config.fhirUrl)!;
-  const ad = data.read('ActivityDefinition', adRef.split('/')[1]!);
+async function launchChain(taskId: string) {
+  const task = (await data.read('Task', taskId))!;
+  const adRef = (await instantiatedActivityDefinition(task, data, config.fhirUrl))!;
+  const ad = await data.read('ActivityDefinition', adRef.split('/')[1]!);
   const epRef = localReference(ext(ad, KT2_ENDPOINT)?.valueReference, config.fhirUrl)!;
-  const endpoint = data.read('Endpoint', epRef.split('/')[1]!)!;
+  const endpoint = (await data.read('Endpoint', epRef.split('/')[1]!))!;
   return { task, ad, endpoint, clientId: ext(endpoint, CLIENT_ID)?.valueString };
 }
 
@@ -39,8 +39,8 @@ describe('demo FHIR bundle', () => {
   // every Task-launched module; a level-S module is launched standalone and has no Task (spec §5)
   it.each(registrations.modules.filter((m) => m.launch_option !== undefined).map((m) => [m.client_id, m.launch_option] as const))(
     'has a requested Task for Tom launching %s (option %s) through its own AD and active Endpoint',
-    (clientId) => {
-      const { task, endpoint, clientId: endpointClient } = launchChain(`task-${clientId.replace(/^module-/, '')}`);
+    async (clientId) => {
+      const { task, endpoint, clientId: endpointClient } = await launchChain(`task-${clientId.replace(/^module-/, '')}`);
       expect(task).toMatchObject({ status: 'requested', for: { reference: 'Patient/pat-van-duinen' }, owner: { reference: 'Patient/pat-van-duinen' } });
       expect(task.basedOn).toEqual([{ reference: 'ServiceRequest/sr-diabetes' }]);
       expect(endpoint).toMatchObject({ status: 'active', address: `http://module.test:4300/m/${clientId}/launch` });
@@ -48,18 +48,18 @@ describe('demo FHIR bundle', () => {
     },
   );
 
-  it('exercises both launch links: one Task uses instantiatesCanonical, resolved by AD url', () => {
+  it('exercises both launch links: one Task uses instantiatesCanonical, resolved by AD url', async () => {
     const canonical = resources.filter((r) => r.resourceType === 'Task' && typeof r.instantiatesCanonical === 'string');
     expect(canonical.map((t) => t.id)).toEqual(['task-3b']);
-    expect(launchChain('task-3b').ad?.url).toBe(canonical[0]!.instantiatesCanonical);
+    expect((await launchChain('task-3b')).ad?.url).toBe(canonical[0]!.instantiatesCanonical);
   });
 
-  it('has a Task whose Endpoint is inactive (the PGO\'s error path, §8 item 25)', () => {
-    expect(launchChain('task-inactive').endpoint.status).toBe('off');
+  it('has a Task whose Endpoint is inactive (the PGO\'s error path, §8 item 25)', async () => {
+    expect((await launchChain('task-inactive')).endpoint.status).toBe('off');
   });
 
-  it('gives the ServiceRequest the group label the PGO shows (§6.2)', () => {
-    expect(data.read('ServiceRequest', 'sr-diabetes')).toMatchObject({ code: { text: 'Digitale zorgmodule Diabetes' } });
+  it('gives the ServiceRequest the group label the PGO shows (§6.2)', async () => {
+    expect(await data.read('ServiceRequest', 'sr-diabetes')).toMatchObject({ code: { text: 'Digitale zorgmodule Diabetes' } });
   });
 
   it('describes the mock DigiD\'s persons with the same BSN, name and birth date', () => {

@@ -3,7 +3,11 @@ import { createDpopProof } from '@koppelmij/core/dpop';
 import type { KeyValueStore } from '@koppelmij/core/store';
 import { randomToken } from '@koppelmij/core/util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { dvaIdentity } from '../src/identity-check.ts';
+import { MemoryStore } from '@koppelmij/core/store';
+import { dataUnavailable } from '../src/data/fhir-data.ts';
+import { MemoryFhirData } from '../src/data/memory-data.ts';
+import { dvaIdentity, IdentityCheck } from '../src/identity-check.ts';
+import type { Access } from '../src/policy.ts';
 import { loadDvaFhirConfig } from '../src/index.ts';
 import { body, generateDpopKey, harness, issueCode, type Harness } from './support.ts';
 
@@ -105,6 +109,29 @@ describe('the identity-check endpoint and the gate (identity-check.md)', () => {
       expect(issueCode(await h.request('GET', 'Task/task-3a', moduleToken))).toBe('security');
       await check(await represented({ grant_id: collectGrant }), TOM);
       expect((await h.request('GET', 'Task/task-3a', moduleToken)).statusCode).toBe(200);
+    });
+
+    it('locks a module out by its own wrong checks, never the collect grant it derives from (decision I90)', async () => {
+      const collectGrant = randomToken();
+      const derived = { representation: true as const, identity_grant: collectGrant };
+      const moduleToken = await h.moduleToken('task-3a', { ...derived, grant_id: randomToken() });
+      for (let i = 0; i < 4; i++) expect(body(await check(moduleToken, KOOS))).toEqual(UNIFORM_MISMATCH);
+      // the PGO's own check with its collect token still works, and opens the gate for its grant
+      const collect = await represented({ grant_id: collectGrant });
+      expect(body(await check(collect, TOM))).toEqual({ identity: 'match', attemptsLeft: 2 });
+      expect((await h.request('GET', 'Task/task-3a', collect)).statusCode).toBe(200);
+      // the module that guessed stays locked in its own launch; another launch from the grant is not
+      expect(issueCode(await h.request('GET', 'Task/task-3a', moduleToken))).toBe('security');
+      const next = await h.moduleToken('task-3a', { ...derived, grant_id: randomToken() });
+      expect((await h.request('GET', 'Task/task-3a', next)).statusCode).toBe(200);
+    });
+
+    it('locks every token derived from a collect grant whose holder\'s check mismatched', async () => {
+      const collectGrant = randomToken();
+      await check(await represented({ grant_id: collectGrant }), KOOS);
+      const moduleToken = await h.moduleToken('task-3a', { representation: true, identity_grant: collectGrant, grant_id: randomToken() });
+      expect(issueCode(await h.request('GET', 'Task/task-3a', moduleToken))).toBe('security');
+      expect(body(await check(moduleToken, TOM))).toEqual(UNIFORM_MISMATCH);
     });
 
     it('does the same store operations for every kind of mismatch', async () => {
@@ -288,6 +315,19 @@ describe('identity-check switches', () => {
     ['IDENTITY_CHECK', 'sometimes'],
   ])('refuses %s=%s', (name, value) => {
     expect(() => loadDvaFhirConfig({ [name]: value })).toThrow(name);
+  });
+});
+
+describe('IdentityCheck and its data store', () => {
+  it('costs no attempt when the DVA\'s record cannot be read (503)', async () => {
+    const data = new MemoryFhirData([{ resourceType: 'Patient', id: 'p', name: [{ family: 'van Duinen' }], birthDate: '1961-08-02' }]);
+    const identity = new IdentityCheck(loadDvaFhirConfig({}).identityCheck, new MemoryStore(), data);
+    const access = { kind: 'collect', patient: 'p', claims: { grant_id: 'g', representation: true } } as unknown as Access;
+    const read = data.read.bind(data);
+    data.read = () => Promise.reject(dataUnavailable());
+    await expect(identity.check(access, TOM)).rejects.toMatchObject({ status: 503 });
+    data.read = read;
+    expect((await identity.check(access, TOM)).verdict).toEqual({ identity: 'match', attemptsLeft: 2 });
   });
 });
 

@@ -3,7 +3,7 @@ import { FhirError } from '@koppelmij/core/errors';
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { auditEvent } from '../src/audit.ts';
-import { FhirData } from '../src/data/fhir-data.ts';
+import { MemoryFhirData } from '../src/data/memory-data.ts';
 import type { FhirResource } from '../src/data/resource.ts';
 import { Policy } from '../src/policy.ts';
 
@@ -15,15 +15,15 @@ const resources: FhirResource[] = [
   { resourceType: 'Task', id: 'launch', status: 'requested', for: me, owner: me, basedOn: [{ reference: 'Task/parent' }] },
   { resourceType: 'Task', id: 'owned-only', status: 'requested', for: { reference: 'Patient/p2' }, owner: me },
 ];
-const policy = new Policy({ fhirBase: BASE, systemClients: ['dva-auth'], launchContextReferences: true }, new FhirData(resources));
+const policy = new Policy({ fhirBase: BASE, systemClients: ['dva-auth'], launchContextReferences: true }, new MemoryFhirData(resources));
 const claims = (extra: Partial<AccessTokenClaims>): AccessTokenClaims => ({
   iss: 'i', sub: 's', aud: BASE, exp: 0, iat: 0, jti: 'j', client_id: 'module-3a', patient: 'p1', ...extra,
 });
 
-function forbidden(f: () => void) {
+async function forbidden(f: () => unknown) {
   let error: unknown;
   try {
-    f();
+    await f();
   } catch (e) {
     error = e;
   }
@@ -32,19 +32,19 @@ function forbidden(f: () => void) {
 }
 
 describe('Policy', () => {
-  it('accepts the patient claim as a bare id or as Patient/<id> (decision D10)', () => {
-    expect(policy.access(claims({ patient: 'p1' })).patient).toBe('p1');
-    expect(policy.access(claims({ patient: 'Patient/p1' })).patient).toBe('p1');
+  it('accepts the patient claim as a bare id or as Patient/<id> (decision D10)', async () => {
+    expect((await policy.access(claims({ patient: 'p1' }))).patient).toBe('p1');
+    expect((await policy.access(claims({ patient: 'Patient/p1' }))).patient).toBe('p1');
   });
 
-  it.each([undefined, 42, 'Patient/', 'Group/p1', 'p1/../p2'])('refuses a patient claim %s with 403', (patient) => {
-    forbidden(() => policy.access(claims({ patient })));
+  it.each([undefined, 42, 'Patient/', 'Group/p1', 'p1/../p2'])('refuses a patient claim %s with 403', async (patient) => {
+    await forbidden(() => policy.access(claims({ patient })));
   });
 
-  it('classifies tokens: system by client_id, module by fhirContext, collect otherwise', () => {
-    expect(policy.access(claims({ client_id: 'dva-auth', patient: undefined })).kind).toBe('system');
-    expect(policy.access(claims({ fhirContext: [] })).kind).toBe('module');
-    expect(policy.access(claims({})).kind).toBe('collect');
+  it('classifies tokens: system by client_id, module by fhirContext, collect otherwise', async () => {
+    expect((await policy.access(claims({ client_id: 'dva-auth', patient: undefined }))).kind).toBe('system');
+    expect((await policy.access(claims({ fhirContext: [] }))).kind).toBe('module');
+    expect((await policy.access(claims({}))).kind).toBe('collect');
   });
 
   it('puts a Task in the compartment when the patient is its for or its owner', () => {
@@ -53,20 +53,20 @@ describe('Policy', () => {
     expect(policy.inCompartment(resources[3]!, 'p3')).toBe(false);
   });
 
-  it('lets a module read a Task its launch Task references, but PATCH only the launch Task (§8 item 20)', () => {
-    const access = policy.access(claims({ fhirContext: [{ reference: 'Task/launch' }] }));
+  it('lets a module read a Task its launch Task references, but PATCH only the launch Task (§8 item 20)', async () => {
+    const access = await policy.access(claims({ fhirContext: [{ reference: 'Task/launch' }] }));
     expect(policy.visible(access, resources[1]!)).toBe(true);
     expect(() => policy.assertMayPatch(access, resources[2]!)).not.toThrow();
-    forbidden(() => policy.assertMayPatch(access, resources[1]!));
+    await forbidden(() => policy.assertMayPatch(access, resources[1]!));
   });
 
-  it('accepts absolute fhirContext references on this server only', () => {
-    const access = policy.access(claims({ fhirContext: [{ reference: `${BASE}/Task/launch` }, { reference: 'http://other/fhir/Task/parent' }] }));
+  it('accepts absolute fhirContext references on this server only', async () => {
+    const access = await policy.access(claims({ fhirContext: [{ reference: `${BASE}/Task/launch` }, { reference: 'http://other/fhir/Task/parent' }] }));
     expect([...access.launchTasks!]).toEqual(['Task/launch']);
   });
 
-  it('lets a module change only Tasks, never another launch resource', () => {
-    const access = policy.access(claims({ fhirContext: [{ reference: 'Task/launch' }, { reference: 'Patient/p1' }] }));
+  it('lets a module change only Tasks, never another launch resource', async () => {
+    const access = await policy.access(claims({ fhirContext: [{ reference: 'Task/launch' }, { reference: 'Patient/p1' }] }));
     expect([...access.launchTasks!]).toEqual(['Task/launch']);
     expect(access.readable!.has('Patient/p1')).toBe(true);
   });

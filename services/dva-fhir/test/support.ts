@@ -9,6 +9,7 @@ import { randomToken } from '@koppelmij/core/util';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { generateKeyPair, type CryptoKey } from 'jose';
 import { buildDvaFhir, loadDvaFhirConfig, type DvaFhirConfig } from '../src/index.ts';
+import { createTestDatabase } from './postgres.ts';
 
 export const FHIR = 'http://fhir.localhost:4200/fhir';
 export const ISSUER = 'http://dva.localhost:4100';
@@ -37,12 +38,25 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The FHIR data the harness builds on: memory, unless a suite chose PostgreSQL (postgres-backend.test.ts). */
+let backend: 'memory' | 'postgres' = 'memory';
+
+/** Runs every following harness on a PostgreSQL database of its own, dropped at `close()`. */
+export function usePostgres(): void {
+  backend = 'postgres';
+}
+
 /** Builds the app with test keys; `env` overrides the configuration defaults. */
 export async function harness(env: Record<string, string> = {}): Promise<Harness> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const store = new MemoryStore();
-  const config = loadDvaFhirConfig({ LOG_LEVEL: 'silent', ...env });
+  const database = backend === 'postgres' ? await createTestDatabase() : undefined;
+  const config = loadDvaFhirConfig({ LOG_LEVEL: 'silent', ...(database && { FHIR_DATABASE_URL: database.url }), ...env });
   const app = await buildDvaFhir(config, { store, accessTokenKey: publicKey });
+  const close = async () => {
+    await app.close();
+    await database?.drop();
+  };
 
   const token: Harness['token'] = (claims = {}, key = privateKey) => {
     const now = Math.floor(Date.now() / 1000);
@@ -78,7 +92,7 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
     return app.inject({ method, url: `/fhir/${path}`, headers: { authorization: `DPoP ${accessToken}`, dpop } });
   };
 
-  return { app, store, config, token, moduleToken, request, dpopRequest, close: () => app.close() };
+  return { app, store, config, token, moduleToken, request, dpopRequest, close };
 }
 
 export { generateDpopKey };

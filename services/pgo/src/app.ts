@@ -8,6 +8,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createStore, type KeyValueStore } from '@koppelmij/core';
 import { endKeepAliveOnClose, loadSigningKey, loggerOptions, type SigningKey } from '@koppelmij/service-kit';
 import { Accounts } from './accounts.ts';
+import { registerAccessLog } from './access-log.ts';
 import { registerCollect } from './collect.ts';
 import type { PgoConfig } from './config.ts';
 import type { PgoContext } from './context.ts';
@@ -139,5 +140,6 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   registerOption1(app, ctx); // option 1's callback (docs/option-1.md)
   registerReturn(app, ctx);
   await registerSmartAs(app, ctx); // options 2a/2b (docs/option-2a-2b.md)
+  registerAccessLog(app, ctx); // the DVA's AuditEvents of the dossier (docs/decisions.md I93)
   return app;
 }

@@ -58,7 +58,7 @@ export function dossierPage(session: Session, dossier: DossierRef, data: Dossier
       <button type="submit" data-testid="collect">Collect tasks from my care provider</button></form>
     ${data === undefined
       ? html`<p class="muted">Nothing collected yet.</p>`
-      : html`<p class="muted">Collected ${new Date(data.collectedAt * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC; ${data.tasks.length} task(s).</p>`}
+      : html`<p class="muted">Collected ${new Date(data.collectedAt * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC; ${data.tasks.length} task(s). <a href="/dossier/${dossier.bsn}/access-log" data-testid="access-log-link">Who viewed my record</a></p>`}
     ${[...groups].map(
       ([key, group]) => html`<section class="card" data-testid="group-${key}"><h3>${group.label}</h3>
         ${group.tasks.map((task) => taskCard(dossier, task, csrf))}</section>`,

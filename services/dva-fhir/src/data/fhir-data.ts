@@ -1,62 +1,61 @@
-import { randomUUID } from 'node:crypto';
+/**
+ * The FHIR data behind the resource server: one small interface, three implementations
+ * (docs/decisions.md I91): in memory (the demo's default), PostgreSQL (`FHIR_DATABASE_URL`,
+ * shared by every instance and durable), and a vendor's FHIR server (`FHIR_UPSTREAM_URL`).
+ * The policy decides on whatever comes back; an implementation only narrows as a hint.
+ */
+import { FhirError } from '@koppelmij/core/errors';
 import type { FhirResource } from './resource.ts';
 
-/**
- * The embedded FHIR data: one Map entry per `Type/id`, each resource carrying `meta.versionId`
- * and `meta.lastUpdated` (FHIR R4 §2.1.0 "Resource.meta"). Every read returns a copy, so
- * nothing outside this class can change stored data without going through `create`/`update`.
- *
- * All methods are synchronous: a read-check-write sequence in one request handler cannot
- * interleave with another request's (the per-process analogue of D12's single atomic step).
- */
-export class FhirData {
-  readonly #resources = new Map<string, FhirResource>();
-
-  constructor(seed: Iterable<FhirResource> = []) {
-    for (const resource of seed) this.#store(resource, '1');
-  }
-
-  /** The resource `type/id`, or undefined. */
-  read(type: string, id: string): FhirResource | undefined {
-    const found = this.#resources.get(`${type}/${id}`);
-    return found && structuredClone(found);
-  }
-
-  /** Every resource of `type`, in insertion order. */
-  all(type: string): FhirResource[] {
-    const prefix = `${type}/`;
-    const out: FhirResource[] = [];
-    for (const [key, resource] of this.#resources) if (key.startsWith(prefix)) out.push(structuredClone(resource));
-    return out;
-  }
-
-  /** FHIR R4 §3.1.0.7 create: the server assigns the id (any id in the body is ignored) and version 1. */
-  create(resource: FhirResource): FhirResource {
-    const id = randomUUID();
-    return structuredClone(this.#store({ ...resource, id }, '1'));
-  }
-
+export interface ListOptions {
   /**
-   * FHIR R4 §3.1.0.4 update of an existing resource: the next version. The caller has checked
-   * that the resource exists and, for `If-Match`, compared its version (§3.1.0.4.2).
+   * A narrowing hint: resources in this patient's compartment and resources in none (definitional
+   * ones). Every result still passes the policy (policy.ts `visible`), so a wider answer is safe.
    */
-  update(resource: FhirResource): FhirResource {
-    const current = this.#resources.get(`${resource.resourceType}/${resource.id}`);
-    const version = String(Number(current?.meta?.versionId ?? '0') + 1);
-    return structuredClone(this.#store(resource, version));
-  }
+  patient?: string;
+  /** The search parameters, already checked by `parseSearch`; an upstream server may apply them, the others ignore them. */
+  params?: URLSearchParams;
+}
 
-  #store(resource: FhirResource, versionId: string): FhirResource {
-    const stored: FhirResource = structuredClone({
-      ...resource,
-      meta: { ...resource.meta, versionId, lastUpdated: new Date().toISOString() },
-    });
-    this.#resources.set(`${stored.resourceType}/${stored.id}`, stored);
-    return stored;
+export interface FhirData {
+  /** The resource `type/id`, or undefined. */
+  read(type: string, id: string): Promise<FhirResource | undefined>;
+  /** Resources of `type`, oldest first (a superset of what `options` ask for). */
+  list(type: string, options?: ListOptions): Promise<FhirResource[]>;
+  /** FHIR R4 §3.1.0.7 create: the server assigns the id (any id in the body is ignored) and version 1. */
+  create(resource: FhirResource): Promise<FhirResource>;
+  /**
+   * FHIR R4 §3.1.0.4 update of an existing resource to its next version, only while the stored
+   * version is still `versionId` (the one the caller read and checked).
+   *
+   * @throws VersionConflict when another write came first
+   */
+  update(resource: FhirResource, versionId: string): Promise<FhirResource>;
+  close(): Promise<void>;
+}
+
+/**
+ * Another write changed the resource between this request's read and its write: FHIR R4
+ * §3.1.0.4.2 answers 412 when the client asked with `If-Match`, 409 otherwise (§3.1.0.4 "version
+ * conflict"); the caller picks.
+ */
+export class VersionConflict extends FhirError {
+  constructor() {
+    super(409, 'conflict', 'The resource was changed by another request');
   }
+}
+
+/** The data store cannot be reached: fail closed (503), never answer from nothing. */
+export function dataUnavailable(): FhirError {
+  return new FhirError(503, 'transient', 'The FHIR data store is unavailable');
 }
 
 /** The weak ETag of a resource version (FHIR R4 §3.1.0.4.2 "ETag: W/\"<versionId>\""). */
 export function etagOf(resource: FhirResource): string {
   return `W/"${resource.meta?.versionId ?? '1'}"`;
+}
+
+/** `resource` as version `versionId`, last updated now (FHIR R4 §2.1.0 "Resource.meta"). */
+export function withVersion(resource: FhirResource, versionId: string, now = new Date()): FhirResource {
+  return { ...resource, meta: { ...resource.meta, versionId, lastUpdated: now.toISOString() } };
 }

@@ -29,6 +29,7 @@ export const RESOURCE_TYPES = [
   'Questionnaire',
   'QuestionnaireResponse',
   'Observation',
+  'AuditEvent', // written by dva-fhir itself, read-only through the API (docs/decisions.md I93)
 ] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];

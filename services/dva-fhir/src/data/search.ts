@@ -65,7 +65,14 @@ const PARAMETERS: Readonly<Record<ResourceType, Readonly<Record<string, SearchPa
   ActivityDefinition: { url, status: code('status') },
   Questionnaire: { url, status: code('status') },
   Endpoint: { status: code('status') },
+  // R4 AuditEvent search: `patient` is entity.what of type Patient, `entity` any entity.what
+  AuditEvent: { patient: { type: 'reference', target: 'Patient', values: (r, base) => entityWhat(r, base).filter((ref) => ref.startsWith('Patient/')) }, entity: { type: 'reference', values: entityWhat } },
 };
+
+function entityWhat(resource: FhirResource, base: string): string[] {
+  const entities = Array.isArray(resource.entity) ? resource.entity.filter(isObject) : [];
+  return references(entities.map((e) => e.what), base);
+}
 
 /** The search parameters of `type` and their FHIR search types, for the CapabilityStatement. */
 export function searchParameters(type: ResourceType): Array<{ name: string; type: SearchParameter['type'] }> {

@@ -2,7 +2,7 @@
 import { FhirError } from '@koppelmij/core/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DvaFhirConfig } from '../config.ts';
-import { etagOf, type FhirData } from '../data/fhir-data.ts';
+import { etagOf, VersionConflict, type FhirData } from '../data/fhir-data.ts';
 import { FHIR_ID, isObject, isResourceType, type FhirResource, type ResourceType } from '../data/resource.ts';
 import type { Access, Policy } from '../policy.ts';
 
@@ -63,6 +63,22 @@ export function checkIfMatch(request: FastifyRequest, current: FhirResource): vo
   if (ifMatch === undefined) return;
   const wanted = /^(?:W\/)?"([^"]*)"$/.exec(ifMatch.trim())?.[1];
   if (wanted !== current.meta?.versionId) throw new FhirError(412, 'conflict', 'The resource has changed (If-Match)');
+}
+
+/**
+ * Writes `next` over `current`, the version this request read and checked. When another write
+ * came in between: 412 if the client asked with `If-Match` (FHIR R4 §3.1.0.4.2; its version is
+ * gone), else 409 `conflict` (docs/decisions.md I91).
+ */
+export async function updateFrom(request: FastifyRequest, data: FhirData, next: FhirResource, current: FhirResource): Promise<FhirResource> {
+  try {
+    return await data.update(next, current.meta?.versionId ?? '1');
+  } catch (error) {
+    if (error instanceof VersionConflict && request.headers['if-match'] !== undefined) {
+      throw new FhirError(412, 'conflict', 'The resource has changed (If-Match)');
+    }
+    throw error;
+  }
 }
 
 /** Replies with one resource, its ETag and Last-Modified (FHIR R4 §3.1.0.1.2). */

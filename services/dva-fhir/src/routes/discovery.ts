@@ -16,7 +16,7 @@ const CLIENT_ASSERTION_ALGORITHMS = ['ES256', 'ES384', 'PS256', 'EdDSA', 'RS384'
 /** The scopes the demo registrations use (deploy/demo/registrations.json), v1 and v2 forms. */
 const SCOPES_SUPPORTED = [
   'launch', 'openid', 'fhirUser', 'offline_access',
-  'patient/*.read', 'patient/*.rs', 'patient/Task.write', 'patient/Task.u',
+  'patient/*.read', 'patient/*.rs', 'patient/AuditEvent.rs', 'patient/Task.write', 'patient/Task.u',
   'patient/Observation.write', 'patient/Observation.c', 'patient/QuestionnaireResponse.write', 'patient/QuestionnaireResponse.c',
 ];
 
@@ -76,7 +76,7 @@ export function capabilityStatement(config: Pick<DvaFhirConfig, 'authUrl' | 'fhi
         },
         resource: RESOURCE_TYPES.map((type) => ({
           type,
-          interaction: ['read', 'search-type', 'create', 'update', ...(type === 'Task' ? ['patch'] : [])].map((code) => ({ code })),
+          interaction: (type === 'AuditEvent' ? ['read', 'search-type'] : ['read', 'search-type', 'create', 'update', ...(type === 'Task' ? ['patch'] : [])]).map((code) => ({ code })),
           searchParam: searchParameters(type),
         })),
       },

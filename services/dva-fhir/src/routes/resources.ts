@@ -11,6 +11,7 @@ import {
   accessOf,
   checkIfMatch,
   notFound,
+  updateFrom,
   resourceBody,
   resourceId,
   resourceType,
@@ -25,65 +26,66 @@ export function registerResourceRoutes(scope: FastifyInstance, { config, data, p
   const base = config.fhirUrl;
 
   // FHIR R4 §3.1.0.1 read
-  scope.get<InstanceParams>('/:type/:id', (request, reply) => {
+  scope.get<InstanceParams>('/:type/:id', async (request, reply) => {
     const type = resourceType(request.params.type);
     const access = accessOf(request);
     policy.requireScope(access, 'read', type);
-    const resource = data.read(type, resourceId(request.params.id));
+    const resource = await data.read(type, resourceId(request.params.id));
     if (!resource || !policy.visible(access, resource)) throw notFound();
     return sendResource(reply, 200, resource);
   });
 
   // FHIR R4 §3.1.1 search (GET); results limited to what the token may see
-  scope.get<TypeParams>('/:type', (request, reply) => {
+  scope.get<TypeParams>('/:type', async (request, reply) => {
     const type = resourceType(request.params.type);
     const access = accessOf(request);
     const params = new URL(request.url, base).searchParams;
     policy.requireScope(access, 'search', type, params);
     const query = parseSearch(type, params);
-    const found = data.all(type).filter((r) => policy.visible(access, r) && matches(r, query, base));
+    const candidates = await data.list(type, { ...(access.patient !== undefined && { patient: access.patient }), params });
+    const found = candidates.filter((r) => policy.visible(access, r) && matches(r, query, base));
     return reply.type('application/fhir+json').send(searchBundle(base, type, params, found));
   });
 
   // FHIR R4 §3.1.0.7 create
-  scope.post<TypeParams>('/:type', (request, reply) => {
+  scope.post<TypeParams>('/:type', async (request, reply) => {
     const type = resourceType(request.params.type);
     const access = accessOf(request);
     policy.requireScope(access, 'create', type);
-    policy.assertMayWrite(access, 'create');
+    policy.assertMayWrite(access, 'create', type);
     const resource = resourceBody(request.body, type);
     policy.assertMayCreate(access, resource);
-    const created = data.create(resource);
+    const created = await data.create(resource);
     reply.header('location', `${base}/${type}/${created.id}/_history/${created.meta!.versionId}`);
     return sendResource(reply, 201, created);
   });
 
   // FHIR R4 §3.1.0.4 update of an existing resource (no update-as-create)
-  scope.put<InstanceParams>('/:type/:id', (request, reply) => {
+  scope.put<InstanceParams>('/:type/:id', async (request, reply) => {
     const type = resourceType(request.params.type);
     const access = accessOf(request);
     policy.requireScope(access, 'update', type);
-    policy.assertMayWrite(access, 'update');
+    policy.assertMayWrite(access, 'update', type);
     const id = resourceId(request.params.id);
     const resource = resourceBody(request.body, type, id);
-    const current = data.read(type, id);
+    const current = await data.read(type, id);
     if (!current || !policy.visible(access, current)) throw notFound();
     checkIfMatch(request, current);
-    return sendResource(reply, 200, data.update(resource));
+    return sendResource(reply, 200, await updateFrom(request, data, resource, current));
   });
 
   // spec §4.8: PATCH {iss}/Task/{id} with a FHIRPath Patch (FHIR R4 §3.1.0.6)
-  scope.patch<InstanceParams>('/:type/:id', (request, reply) => {
+  scope.patch<InstanceParams>('/:type/:id', async (request, reply) => {
     const type = resourceType(request.params.type);
     if (type !== 'Task') throw new FhirError(405, 'not-supported', 'Only a Task can be patched');
     const access = accessOf(request);
     policy.requireScope(access, 'update', type);
-    policy.assertMayWrite(access, 'patch'); // spec §8 item 22
-    const task = data.read(type, resourceId(request.params.id));
+    policy.assertMayWrite(access, 'patch', type); // spec §8 item 22
+    const task = await data.read(type, resourceId(request.params.id));
     if (!task || !policy.visible(access, task)) throw notFound();
     policy.assertMayPatch(access, task); // spec §8 item 20
     checkIfMatch(request, task);
-    // read, check and write happen in this one synchronous step (fhir-data.ts)
-    return sendResource(reply, 200, data.update(applyTaskPatch(task, request.body, config.taskTransitions)));
+    // D12: the write succeeds only on the version read and checked here; a concurrent write wins or loses whole
+    return sendResource(reply, 200, await updateFrom(request, data, applyTaskPatch(task, request.body, config.taskTransitions), task));
   });
 }

@@ -76,14 +76,14 @@ export function registerUserinfoRoute(scope: FastifyInstance, { config, data, po
     }
     // never for a token that may not reach the data: availability is the DVA's data too
     if (checks.includes('availability') && (await identity.allows(access))) {
-      answer.availability = availability(access, { data, policy });
+      answer.availability = await availability(access, { data, policy });
     }
     return reply.header('cache-control', 'no-store').send(answer);
   });
 }
 
 /** For each type the token may search: whether the patient has any resource of it the token can see. */
-function availability(access: Access, { data, policy }: Pick<RouteContext, 'data' | 'policy'>): UserinfoResponse['availability'] {
+async function availability(access: Access, { data, policy }: Pick<RouteContext, 'data' | 'policy'>): Promise<UserinfoResponse['availability']> {
   const answer: NonNullable<UserinfoResponse['availability']> = {};
   for (const type of AVAILABILITY_TYPES) {
     try {
@@ -92,7 +92,7 @@ function availability(access: Access, { data, policy }: Pick<RouteContext, 'data
       if (error instanceof InsufficientScope) continue;
       throw error;
     }
-    answer[type] = data.all(type).some((resource) => policy.visible(access, resource));
+    answer[type] = (await data.list(type, { patient: access.patient! })).some((resource) => policy.visible(access, resource));
   }
   return answer;
 }
