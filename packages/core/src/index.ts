@@ -13,3 +13,4 @@ export * from './smart/index.ts';
 export * from './store/index.ts';
 export * from './token-exchange/index.ts';
 export * from './util/index.ts';
+export * from './authorization/index.ts';
