@@ -4,13 +4,13 @@
  * The token is kept server-side with the dossier (spec §8 item 26).
  */
 import type { FastifyInstance } from 'fastify';
+import { authorizationUrl, startAuthorization } from '@koppelmij/core/authorization';
+import { dvaIssuer, readCallback } from './callback.ts';
 import { LaunchChainError, activityDefinitionLink, resolveModule, type ModuleTarget } from './chain.ts';
 import type { PgoContext } from './context.ts';
 import type { DossierData, TaskSummary } from './dossier-store.ts';
-import { BadRequest, errorCode } from './errors.ts';
 import { arrayOf, FhirClient, localReference, type FhirResource } from './fhir.ts';
-import { checkResponseIssuer, isFhirId, pathParam, queryParam, requireDossier } from './params.ts';
-import { createPkce } from './pkce.ts';
+import { isFhirId, pathParam, requireDossier } from './params.ts';
 import { askConfirmation, confirmsFirst, receiveCollect } from './safeguards.ts';
 import { checkCsrf } from './session.ts';
 
@@ -25,38 +25,28 @@ export function registerCollect(app: FastifyInstance, ctx: PgoContext): void {
   app.post('/dossier/:bsn/collect', async (request, reply) => {
     const { session, dossier } = requireDossier(await sessions.load(request), pathParam(request, 'bsn'));
     checkCsrf(session, request.body);
-    const pkce = createPkce();
-    const state = await sessions.beginFlow(session, { kind: 'collect', bsn: dossier.bsn, codeVerifier: pkce.codeVerifier });
-    const url = new URL(dva.authorizationEndpoint);
-    url.search = new URLSearchParams({
-      response_type: 'code',
+    const { params, state, code_verifier } = startAuthorization({
       client_id: config.clientId,
       redirect_uri: redirectUri,
       scope: ctx.registrations.pgo.scope,
-      state,
-      code_challenge: pkce.codeChallenge,
-      code_challenge_method: 'S256',
       // OIDC Core §3.1.2.1: never the DVA's session, which may be another person's (identity-check.md).
       // For a represented person the representative chooses at DigiD every time; `consent` keeps the
       // long-term consent's offline_access (notes §2)
-      prompt: dossier.relation === 'represented' ? 'login consent' : 'login',
-    }).toString();
-    return reply.redirect(url.href, 302);
+      params: { prompt: dossier.relation === 'represented' ? 'login consent' : 'login' },
+    });
+    await sessions.saveFlow(session, state, { kind: 'collect', bsn: dossier.bsn, codeVerifier: code_verifier });
+    return reply.redirect(authorizationUrl(dva.authorizationEndpoint, params), 302);
   });
 
   app.get('/callback', async (request, reply) => {
-    const state = queryParam(request, 'state');
-    if (state === undefined) throw new BadRequest('The answer from the care provider has no state.');
-    const session = await sessions.load(request);
-    const flow = await sessions.takeFlow(session, state);
-    // spec §8 item 24; RFC 6749 §10.12
-    if (flow?.kind !== 'collect') throw new BadRequest('This answer does not belong to a collect started in this browser.');
+    // spec §8 item 24; RFC 6749 §10.12; RFC 9207 §2.4
+    const { session, flow, code } = await readCallback(sessions, request, {
+      kinds: ['collect'],
+      ...dvaIssuer(config),
+      foreign: 'This answer does not belong to a collect started in this browser.',
+      refused: 'The care provider did not give access',
+    });
     const { session: live, dossier } = requireDossier(session, flow.bsn);
-    checkResponseIssuer(request, config.dvaAuthUrl);
-    const error = queryParam(request, 'error');
-    if (error !== undefined) throw new BadRequest(`The care provider did not give access (${errorCode(error) ?? 'error'}).`);
-    const code = queryParam(request, 'code');
-    if (code === undefined) throw new BadRequest('The answer from the care provider has no code.');
 
     // safeguard 4.3.1 (identity-check.md): ask before the code is redeemed
     if (confirmsFirst(config.identity, dossier)) return askConfirmation(ctx, reply, live, dossier, { code, codeVerifier: flow.codeVerifier });

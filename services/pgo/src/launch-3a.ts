@@ -6,19 +6,20 @@
  * smart-as/, 3b: launch-3b.ts) and level (TL: launch-link.ts).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { startAuthorization } from '@koppelmij/core/authorization';
 import { ACR_LAUNCH_AUTHORIZATION, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE } from '@koppelmij/core/token-exchange';
+import { dvaIssuer, readCallback } from './callback.ts';
 import { resolveLaunchTarget } from './chain.ts';
 import type { PgoContext } from './context.ts';
 import { isFinished } from './dossier-store.ts';
-import { BadRequest, Conflict, errorCode, NotFound, PageError } from './errors.ts';
+import { Conflict, NotFound, PageError } from './errors.ts';
 import { FhirClient } from './fhir.ts';
 import { launchBackchannel, completeStepUp } from './launch-backchannel.ts';
 import { launchCodeFrom, launchModule, type PreparedLaunch } from './launch-code.ts';
 import { startOption1 } from './launch-1.ts';
 import { startOption3b } from './launch-3b.ts';
 import { openTaskLink } from './launch-link.ts';
-import { checkResponseIssuer, isFhirId, pathParam, queryParam, requireDossier } from './params.ts';
-import { createPkce } from './pkce.ts';
+import { isFhirId, pathParam, requireDossier } from './params.ts';
 import { returnUrl } from './return.ts';
 import { checkCsrf, type Session } from './session.ts';
 import { startDelegatedLaunch } from './smart-as/index.ts';
@@ -55,20 +56,14 @@ export function registerLaunch(app: FastifyInstance, ctx: PgoContext): void {
   });
 
   app.get('/callback_stepup', async (request, reply) => {
-    const state = queryParam(request, 'state');
-    if (state === undefined) throw new BadRequest('The answer from the care provider has no state.');
-    const session = await sessions.load(request);
-    const flow = await sessions.takeFlow(session, state);
-    // W6: "The PGO aborts on a state mismatch" (spec §8 item 24).
-    if (flow?.kind !== 'launch' && flow?.kind !== 'step-up') {
-      throw new BadRequest('This answer does not belong to a module launch started in this browser.');
-    }
+    // W6: "The PGO aborts on a state mismatch" (spec §8 item 24); RFC 9207 §2.4
+    const { session, flow, code } = await readCallback(sessions, request, {
+      kinds: ['launch', 'step-up'],
+      ...dvaIssuer(config),
+      foreign: 'This answer does not belong to a module launch started in this browser.',
+      refused: 'The care provider did not allow the launch',
+    });
     requireDossier(session, flow.bsn);
-    checkResponseIssuer(request, config.dvaAuthUrl);
-    const error = queryParam(request, 'error');
-    if (error !== undefined) throw new BadRequest(`The care provider did not allow the launch (${errorCode(error) ?? 'error'}).`);
-    const code = queryParam(request, 'code');
-    if (code === undefined) throw new BadRequest('The answer from the care provider has no code.');
     const launch: PreparedLaunch = { bsn: flow.bsn, taskId: flow.taskId, audience: flow.audience, address: flow.address };
     if (flow.kind === 'step-up') return completeStepUp(ctx, reply, launch, code, flow.codeVerifier);
     return exchangeLaunchAuthorizationCode(ctx, reply, launch, code, flow.codeVerifier);
@@ -83,21 +78,14 @@ async function pushLaunchAuthorization(
   launch: PreparedLaunch,
   subjectToken: string,
 ): Promise<FastifyReply> {
-  const pkce = createPkce();
-  const state = await ctx.sessions.beginFlow(session, { kind: 'launch', ...launch, codeVerifier: pkce.codeVerifier });
   // W1 (spec §3.1.1 table; client_id and client authentication are added by the DVA client)
-  const { requestUri } = await ctx.dva.pushAuthorizationRequest({
-    response_type: 'code',
+  const { params, state, code_verifier } = startAuthorization({
     redirect_uri: `${ctx.config.pgoUrl}/callback_stepup`,
-    audience: launch.audience,
-    subject_token: subjectToken,
-    subject_token_type: TOKEN_TYPE.ACCESS_TOKEN,
-    acr_values: ACR_LAUNCH_AUTHORIZATION,
-    state,
     scope: ctx.config.launchScope,
-    code_challenge: pkce.codeChallenge,
-    code_challenge_method: 'S256',
+    params: { audience: launch.audience, subject_token: subjectToken, subject_token_type: TOKEN_TYPE.ACCESS_TOKEN, acr_values: ACR_LAUNCH_AUTHORIZATION },
   });
+  await ctx.sessions.saveFlow(session, state, { kind: 'launch', ...launch, codeVerifier: code_verifier });
+  const { requestUri } = await ctx.dva.pushAuthorizationRequest(params);
   // W3; RFC 9126 §4: only client_id and request_uri (state is inside the pushed request).
   const url = new URL(ctx.dva.authorizationEndpoint);
   url.search = new URLSearchParams({ client_id: ctx.config.clientId, request_uri: requestUri }).toString();

@@ -22,17 +22,6 @@ export function queryParam(request: FastifyRequest, name: string): string | unde
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/**
- * RFC 9207 §2.4: an authorization response's `iss`, when present, must be the issuer the
- * request went to (mix-up defence, RFC 9700 §4.4).
- *
- * @throws {BadRequest} another issuer
- */
-export function checkResponseIssuer(request: FastifyRequest, issuer: string): void {
-  const iss = queryParam(request, 'iss');
-  if (iss !== undefined && iss !== issuer) throw new BadRequest('This answer comes from another server than the one asked.');
-}
-
 /** A path parameter as a string ('' when absent). */
 export function pathParam(request: FastifyRequest, name: string): string {
   const value = (request.params as Record<string, unknown> | undefined)?.[name];

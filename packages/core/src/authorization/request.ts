@@ -27,6 +27,8 @@ export interface StartedAuthorization {
 }
 
 /** Fresh `state`, PKCE pair and optional `nonce`, and the request parameters that carry them. */
+export function startAuthorization(input: StartAuthorizationInput & { nonce: true }): StartedAuthorization & { nonce: string };
+export function startAuthorization(input: StartAuthorizationInput): StartedAuthorization;
 export function startAuthorization(input: StartAuthorizationInput): StartedAuthorization {
   const state = randomToken(); // RFC 6749 §10.12: unguessable; bound to the session by the caller
   const pkce = createPkce();
