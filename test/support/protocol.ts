@@ -7,7 +7,7 @@
 import { expect, vi } from 'vitest';
 import {
   CLIENT_ASSERTION_TYPE, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE, createClientAssertion, createDpopProof,
-  generateDpopKey, randomToken, sha256b64url, type ClientAssertionAlgorithm, type DpopKey,
+  createPkce, generateDpopKey, randomToken, type ClientAssertionAlgorithm, type DpopKey,
 } from '@koppelmij/core';
 import { loadSigningKey, type SigningKey } from '@koppelmij/service-kit';
 import { startStack, type Stack, type StackOptions } from '../../scripts/stack.ts';
@@ -121,10 +121,10 @@ export async function fhirGetDpop(t: ProtocolStack, path: string, token: string,
   }
 }
 
-/** An RFC 7636 S256 pair. */
+/** An RFC 7636 S256 pair (core's createPkce, in the names the tests use). */
 export function pkce(): { verifier: string; challenge: string } {
-  const verifier = randomToken();
-  return { verifier, challenge: sha256b64url(verifier) };
+  const { code_verifier, code_challenge } = createPkce();
+  return { verifier: code_verifier, challenge: code_challenge };
 }
 
 const isAt = (prefix: string) => (url: URL) => url.href.startsWith(prefix);
