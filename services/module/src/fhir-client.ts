@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { DpopKey } from '@koppelmij/core/dpop';
-import { fetchWithDpop, type DpopNonceMemory, type Fetch } from './dpop.ts';
+import type { DpopClient } from '@koppelmij/core/dpop';
+import type { Fetch } from './dpop.ts';
 
 /** A FHIR interaction that failed; `status` is the HTTP status (0 when the server was unreachable or answered nonsense). */
 export class FhirRequestError extends Error {
@@ -21,7 +21,7 @@ export interface FhirAccess {
   accessToken: string;
   /** RFC 9449 §5: `DPoP` when the token is bound to `dpop.key`; `Bearer` otherwise (RFC 6750). */
   tokenType: 'DPoP' | 'Bearer';
-  dpop: { key: DpopKey; nonces: DpopNonceMemory };
+  dpop: DpopClient;
 }
 
 // FHIR R4 `id` datatype
@@ -83,7 +83,7 @@ export class FhirClient {
     };
     try {
       return tokenType === 'DPoP'
-        ? await fetchWithDpop(url, init, { fetch: this.#access.fetch, ...this.#access.dpop, accessToken })
+        ? await this.#access.dpop.fetch(url, init, { accessToken })
         : await this.#access.fetch(url, { ...init, redirect: 'error' });
     } catch (error) {
       throw new FhirRequestError(`${method} ${path.split('/')[0]}`, 0, { cause: error });

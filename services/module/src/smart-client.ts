@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { oauthErrorCode } from '@koppelmij/core';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, type ClientAssertionAlgorithm } from '@koppelmij/core/client-auth';
-import type { DpopKey } from '@koppelmij/core/dpop';
+import type { DpopClient, DpopKey } from '@koppelmij/core/dpop';
 import type { SigningKey } from '@koppelmij/service-kit';
-import { fetchWithDpop, type DpopNonceMemory, type Fetch } from './dpop.ts';
+import type { Fetch } from './dpop.ts';
 import type { SmartMetadata } from './discovery.ts';
 import type { ModuleRegistration } from './registrations.ts';
 
@@ -37,7 +37,8 @@ export interface AuthorizationServerClient {
   registration: ModuleRegistration;
   /** Signs `private_key_jwt` client assertions. */
   signingKey: SigningKey;
-  dpop: { key: DpopKey; nonces: DpopNonceMemory };
+  /** The launch's DPoP key, proving every token request (RFC 9449 §5; decision D9). */
+  dpop: DpopClient;
 }
 
 /** W16: the authorization-code grant (RFC 6749 §4.1.3, RFC 7636 §4.5) with a DPoP proof (RFC 9449 §5; decision D9). */
@@ -56,7 +57,7 @@ export function refreshTokens(client: AuthorizationServerClient, refresh_token: 
  */
 export async function tokenRequest(client: AuthorizationServerClient, grant: Record<string, string> | (() => Promise<Record<string, string>>)): Promise<TokenResponse> {
   const url = client.smart.token_endpoint;
-  const response = await fetchWithDpop(
+  const response = await client.dpop.fetch(
     url,
     async () => {
       const auth = await clientAuthentication(client);
@@ -67,7 +68,6 @@ export async function tokenRequest(client: AuthorizationServerClient, grant: Rec
         body: new URLSearchParams({ ...params, ...auth.params }).toString(),
       };
     },
-    { fetch: client.fetch, ...client.dpop },
   );
   const body: unknown = await response.json().catch(() => undefined);
   if (!response.ok) throw new TokenEndpointError(errorCode(body));
