@@ -14,3 +14,4 @@ export * from './store/index.ts';
 export * from './token-exchange/index.ts';
 export * from './util/index.ts';
 export * from './authorization/index.ts';
+export * from './fhir/index.ts';

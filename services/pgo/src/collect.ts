@@ -10,9 +10,10 @@ import { LaunchChainError, activityDefinitionLink, resolveModule, type ModuleTar
 import type { PgoContext } from './context.ts';
 import type { DossierData, TaskSummary } from './dossier-store.ts';
 import { arrayOf, FhirClient, localReference, type FhirResource } from './fhir.ts';
-import { isFhirId, pathParam, requireDossier } from './params.ts';
+import { pathParam, requireDossier } from './params.ts';
 import { askConfirmation, confirmsFirst, receiveCollect } from './safeguards.ts';
 import { checkCsrf } from './session.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 
 /** The collect's `redirect_uri` (spec §2.3 step 4). */
 export const collectRedirectUri = (config: { pgoUrl: string }): string => `${config.pgoUrl}/callback`;

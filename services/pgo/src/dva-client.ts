@@ -10,6 +10,7 @@ import type { TokenExchangeResponse } from '@koppelmij/core/token-exchange';
 import type { PersonData } from '@koppelmij/core/identity';
 import type { SigningKey } from '@koppelmij/service-kit';
 import { UpstreamError } from './errors.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 
 export interface DvaClientOptions {
   /** The DVA issuer; also the one `aud` of the client assertion (decision D1). */
@@ -59,13 +60,12 @@ const ExchangeResponse = z.looseObject({
   scope: z.string().optional(),
 });
 
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** `123` or `Patient/123` (spec §4.3 shows both) → `123`; anything else → undefined. */
 export function patientId(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const id = value.startsWith('Patient/') ? value.slice('Patient/'.length) : value;
-  return FHIR_ID.test(id) ? id : undefined;
+  return isFhirId(id) ? id : undefined;
 }
 
 export class DvaClient {

@@ -19,10 +19,11 @@ import { launchCodeFrom, launchModule, type PreparedLaunch } from './launch-code
 import { startOption1 } from './launch-1.ts';
 import { startOption3b } from './launch-3b.ts';
 import { openTaskLink } from './launch-link.ts';
-import { isFhirId, pathParam, requireDossier } from './params.ts';
+import { pathParam, requireDossier } from './params.ts';
 import { returnUrl } from './return.ts';
 import { checkCsrf, type Session } from './session.ts';
 import { startDelegatedLaunch } from './smart-as/index.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 
 export function registerLaunch(app: FastifyInstance, ctx: PgoContext): void {
   const { config, sessions, dossiers, registrations } = ctx;

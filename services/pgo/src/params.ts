@@ -6,8 +6,6 @@ import type { FastifyRequest } from 'fastify';
 import { BadRequest, Forbidden, NotFound } from './errors.ts';
 import type { DossierRef, Session } from './session.ts';
 
-// FHIR R4 datatypes: id = [A-Za-z0-9\-\.]{1,64}
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const BSN = /^[0-9]{9}$/;
 
 /**
@@ -26,11 +24,6 @@ export function queryParam(request: FastifyRequest, name: string): string | unde
 export function pathParam(request: FastifyRequest, name: string): string {
   const value = (request.params as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value : '';
-}
-
-/** True when `value` is a FHIR logical id. */
-export function isFhirId(value: string): boolean {
-  return FHIR_ID.test(value);
 }
 
 /**

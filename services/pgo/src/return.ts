@@ -9,7 +9,8 @@ import { oauthErrorCode, timingSafeEqualString } from '@koppelmij/core';
 import type { PgoContext } from './context.ts';
 import { Forbidden, NotFound, PageError } from './errors.ts';
 import { FhirClient } from './fhir.ts';
-import { isFhirId, queryParam } from './params.ts';
+import { queryParam } from './params.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 
 /**
  * A stable pseudonym of a dossier for URLs that leave the PGO: the `return_url` reaches the
