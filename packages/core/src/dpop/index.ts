@@ -20,3 +20,4 @@ export {
   DpopClient, DpopNonceMemory,
   type DpopClientOptions, type DpopFetch, type DpopFetchOptions, type DpopRequestInit,
 } from './client.ts';
+export { assertionBindsProof, readCnfJkt, type CnfJkt } from './cnf.ts';
