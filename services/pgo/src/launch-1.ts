@@ -9,16 +9,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { PgoContext } from './context.ts';
 import { authorizationUrl, startAuthorization } from '@koppelmij/core/authorization';
 import { dvaIssuer, readCallback } from './callback.ts';
-import { exchangeLaunchAuthorizationCode } from './launch-3a.ts';
-import type { PreparedLaunch } from './launch-code.ts';
+import type { LaunchStart, PreparedLaunch } from './launch-code.ts';
+import { exchangeLaunchAuthorizationCode } from './launch-exchange.ts';
 import { requireDossier } from './params.ts';
-import type { Session } from './session.ts';
 
 /** The redirect_uri of option 1's authorization (registered for the PGO at the DVA). */
 export const OPTION_1_CALLBACK = '/callback_option1';
 
 /** Steps 3–4: `state` bound to this session, PKCE, and the module named in `audience`. */
-export async function startOption1(ctx: PgoContext, reply: FastifyReply, session: Session, launch: PreparedLaunch): Promise<FastifyReply> {
+export async function startOption1(ctx: PgoContext, reply: FastifyReply, { session, launch }: LaunchStart): Promise<FastifyReply> {
   const { params, state, code_verifier } = startAuthorization({
     client_id: ctx.config.clientId,
     redirect_uri: `${ctx.config.pgoUrl}${OPTION_1_CALLBACK}`,
