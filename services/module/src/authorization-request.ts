@@ -3,6 +3,7 @@
 // session, and the redirect to the authorization endpoint.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorizationUrl, startAuthorization } from '@koppelmij/core/authorization';
+import type { AuthorizationServer, SmartMetadata } from './discovery.ts';
 import { generateLaunchDpopKey } from './dpop.ts';
 import { ModuleError } from './errors.ts';
 import type { ModuleRegistration } from './registrations.ts';
@@ -34,13 +35,7 @@ export async function redirectToAuthorization(
   iss: string,
   launch?: string,
 ): Promise<FastifyReply> {
-  const discovered = await (async () => {
-    const smart = await runtime.discovery.smartConfiguration(iss);
-    return { smart, authorizationServer: await runtime.discovery.authorizationServer(smart) };
-  })().catch((error: unknown) => {
-    throw new ModuleError(502, 'The FHIR server’s SMART configuration could not be read.', { cause: error });
-  });
-  const { smart, authorizationServer } = discovered;
+  const { smart, authorizationServer } = await discover(runtime, iss);
   const sid = await runtime.sessions.ensure(request, reply);
   // RFC 6749 §4.1.1, RFC 7636 §4.3; SMART App Launch 2.x: `aud` is the FHIR base the launch named (spec W12)
   const { params, state, code_verifier, nonce } = startAuthorization({
@@ -63,4 +58,14 @@ export async function redirectToAuthorization(
     ...(launch === undefined && { standalone: true as const }),
   });
   return reply.redirect(authorizationUrl(smart.authorization_endpoint, params), 302);
+}
+
+/** W11: the SMART configuration of `iss`, and the authorization server behind it (RFC 9207 §2.4 needs its issuer). */
+async function discover(runtime: ModuleRuntime, iss: string): Promise<{ smart: SmartMetadata; authorizationServer: AuthorizationServer }> {
+  try {
+    const smart = await runtime.discovery.smartConfiguration(iss);
+    return { smart, authorizationServer: await runtime.discovery.authorizationServer(smart) };
+  } catch (error) {
+    throw new ModuleError(502, 'The FHIR server’s SMART configuration could not be read.', { cause: error });
+  }
 }
