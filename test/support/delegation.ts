@@ -5,8 +5,8 @@
  */
 import { expect } from 'vitest';
 import {
-  CLIENT_ASSERTION_TYPE, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE, createClientAssertion, createDpopProof, randomToken,
-  verifyJwtAccessToken, type AccessTokenClaims, type ClientAssertionAlgorithm, type DpopKey,
+  CLIENT_ASSERTION_TYPE, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE, DpopClient, createClientAssertion, createDpopProof, randomToken,
+  verifyJwtAccessToken, type AccessTokenClaims, type ClientAssertionAlgorithm, type DpopKey, type DpopRequestInit,
 } from '@koppelmij/core';
 import type { SigningKey } from '@koppelmij/service-kit';
 import { Browser, type Page } from './browser.ts';
@@ -191,22 +191,20 @@ export interface PgoTokenOptions {
 /** Step 8 with the test as the module: the code grant at the PGO, with DPoP and nonce retry (RFC 9449 §8). */
 export async function pgoToken(t: ProtocolStack, clientId: string, auth: PgoAuthorization, key: DpopKey, options: PgoTokenOptions = {}): Promise<Reply> {
   const url = `${t.urls.pgo}/token`;
-  let nonce: string | undefined;
-  for (let attempt = 0; ; attempt++) {
+  const request = async (): Promise<DpopRequestInit> => {
     const assertion = options.assertion ?? (await moduleAssertion(t, clientId, { audience: url, jkt: key.jkt }));
     const body = new URLSearchParams({
       grant_type: 'authorization_code', code: auth.code!, redirect_uri: auth.redirectUri, code_verifier: auth.verifier,
       client_id: clientId, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion,
     });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-    const proofKey = options.dpop === undefined ? key : options.dpop;
-    if (proofKey) headers.dpop = await createDpopProof({ key: proofKey, htm: 'POST', htu: url, ...(nonce && { nonce }) });
-    const response = await fetch(url, { method: 'POST', headers, body });
-    const reply: Reply = { status: response.status, headers: response.headers, body: await response.json().catch(() => undefined) };
-    nonce = response.headers.get('dpop-nonce') ?? undefined;
-    if (attempt === 0 && reply.body?.error === 'use_dpop_nonce' && nonce && options.assertion === undefined) continue;
-    return reply;
-  }
+    return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body };
+  };
+  const proofKey = options.dpop === undefined ? key : options.dpop;
+  // a given assertion cannot be sent twice (its jti is single use), so no nonce retry then
+  const response = proofKey
+    ? await new DpopClient({ key: proofKey }).fetch(url, request, { retryOnNonce: options.assertion === undefined })
+    : await fetch(url, await request());
+  return { status: response.status, headers: response.headers, body: await response.json().catch(() => undefined) };
 }
 
 function form(values: Record<string, string | undefined>): Record<string, string> {

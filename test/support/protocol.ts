@@ -6,8 +6,8 @@
  */
 import { expect, vi } from 'vitest';
 import {
-  CLIENT_ASSERTION_TYPE, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE, createClientAssertion, createDpopProof,
-  generateDpopKey, randomToken, sha256b64url, type ClientAssertionAlgorithm, type DpopKey,
+  CLIENT_ASSERTION_TYPE, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE, DpopClient, createClientAssertion,
+  createPkce, generateDpopKey, randomToken, type ClientAssertionAlgorithm, type DpopKey, type DpopRequestInit,
 } from '@koppelmij/core';
 import { loadSigningKey, type SigningKey } from '@koppelmij/service-kit';
 import { startStack, type Stack, type StackOptions } from '../../scripts/stack.ts';
@@ -87,19 +87,16 @@ export interface PostOptions {
 /** POSTs a form to the DVA authorization server (`path` below its issuer). */
 export async function post(t: ProtocolStack, path: string, form: Record<string, string | string[]>, options: PostOptions = {}): Promise<Reply> {
   const url = `${options.base ?? t.urls.dvaAuth}${path}`;
-  let nonce: string | undefined;
-  for (let attempt = 0; ; attempt++) {
+  // a fresh client assertion for every attempt: its jti is single use (RFC 7523 §3 (7))
+  const request = async (): Promise<DpopRequestInit> => {
     const auth = options.as === false ? { headers: {}, params: {} } : await authenticate(t, options.as ?? PGO);
     const body = new URLSearchParams(auth.params);
     for (const [name, value] of Object.entries(form)) for (const v of [value].flat()) body.append(name, v);
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...auth.headers, ...options.headers };
-    if (options.dpop) headers.dpop = await createDpopProof({ key: options.dpop, htm: 'POST', htu: url, ...(nonce && { nonce }) });
-    const response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual' });
-    const reply: Reply = { status: response.status, headers: response.headers, body: await response.json().catch(() => undefined) };
-    nonce = response.headers.get('dpop-nonce') ?? undefined;
-    if (options.dpop && attempt === 0 && reply.body?.error === 'use_dpop_nonce' && nonce) continue;
-    return reply;
-  }
+    return { method: 'POST', headers, body, redirect: 'manual' };
+  };
+  const response = options.dpop ? await new DpopClient({ key: options.dpop }).fetch(url, request) : await fetch(url, await request());
+  return { status: response.status, headers: response.headers, body: await response.json().catch(() => undefined) };
 }
 
 /** A GET to dva-fhir with `token` as a Bearer token (RFC 6750 §2.1). */
@@ -111,20 +108,15 @@ export async function fhirGet(t: ProtocolStack, path: string, token: string): Pr
 /** A GET to dva-fhir (or another FHIR `base`) with a DPoP-bound token and a proof for it (RFC 9449 §7), nonce retry included. */
 export async function fhirGetDpop(t: ProtocolStack, path: string, token: string, key: DpopKey, base = t.urls.dvaFhir): Promise<Reply> {
   const url = `${base}/${path}`;
-  let nonce: string | undefined;
-  for (let attempt = 0; ; attempt++) {
-    const proof = await createDpopProof({ key, htm: 'GET', htu: url, accessToken: token, ...(nonce && { nonce }) });
-    const response = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: proof, accept: 'application/fhir+json' } });
-    nonce = response.headers.get('dpop-nonce') ?? undefined;
-    if (attempt === 0 && response.status === 401 && /use_dpop_nonce/.test(response.headers.get('www-authenticate') ?? '') && nonce) continue;
-    return { status: response.status, headers: response.headers, body: await response.json().catch(() => undefined) };
-  }
+  const init = { method: 'GET', headers: { authorization: `DPoP ${token}`, accept: 'application/fhir+json' } };
+  const response = await new DpopClient({ key }).fetch(url, init, { accessToken: token });
+  return { status: response.status, headers: response.headers, body: await response.json().catch(() => undefined) };
 }
 
-/** An RFC 7636 S256 pair. */
+/** An RFC 7636 S256 pair (core's createPkce, in the names the tests use). */
 export function pkce(): { verifier: string; challenge: string } {
-  const verifier = randomToken();
-  return { verifier, challenge: sha256b64url(verifier) };
+  const { code_verifier, code_challenge } = createPkce();
+  return { verifier: code_verifier, challenge: code_challenge };
 }
 
 const isAt = (prefix: string) => (url: URL) => url.href.startsWith(prefix);

@@ -13,3 +13,5 @@ export * from './smart/index.ts';
 export * from './store/index.ts';
 export * from './token-exchange/index.ts';
 export * from './util/index.ts';
+export * from './authorization/index.ts';
+export * from './fhir/index.ts';

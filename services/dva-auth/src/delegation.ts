@@ -11,7 +11,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import {
   DPOP_ERRORS, InvalidDpopProof, InvalidRequest, InvalidTarget, LaunchBindingMismatch, LaunchCodes, OAuthError, TOKEN_TYPE,
-  UnauthorizedClient, UseDpopNonce, delegate, parseFhirResourceTarget, parseTokenExchangeRequest, revokedGrantKey,
+  UnauthorizedClient, UseDpopNonce, assertionBindsProof, delegate, parseFhirResourceTarget, parseTokenExchangeRequest, revokedGrantKey,
   type ActClaim, type FhirResourceTarget, type TokenExchangeRequest,
 } from '@koppelmij/core';
 import type { PgoRegistration } from '@koppelmij/service-kit';
@@ -107,7 +107,7 @@ export function delegationGrant(dva: () => DvaAuth, fhir: FhirAccess) {
     // security-checklists §2 (6): the actor is the authenticated client
     if (actor.clientId !== module.client_id) throw new InvalidActorToken('actor is not the client');
     // security-checklists §1.2, §3 (10): the assertion's cnf.jkt is the key that signed this proof
-    if (actor.jkt !== proof.jkt) throw new InvalidDpopProof(DPOP_ERRORS.binding);
+    if (!assertionBindsProof(actor.jkt, proof.jkt)) throw new InvalidDpopProof(DPOP_ERRORS.binding);
     let context: TemporaryTokenContext;
     try {
       context = await temporaryTokens.redeem(request.subject_token, { client_id: module.client_id }); // D12: one atomic take

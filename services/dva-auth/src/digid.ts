@@ -1,5 +1,8 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { AccessDenied, randomToken, sha256b64url } from '@koppelmij/core';
+import { AccessDenied, sha256b64url } from '@koppelmij/core';
+import {
+  authorizationResponseState, authorizationUrl, readAuthorizationResponse, startAuthorization, type AuthorizationResponseParams,
+} from '@koppelmij/core/authorization';
 import type { DvaAuth } from './context.ts';
 
 /**
@@ -18,6 +21,7 @@ interface Discovery {
   authorization_endpoint: string;
   token_endpoint: string;
   jwks_uri: string;
+  authorization_response_iss_parameter_supported?: boolean; // RFC 9207 §3
 }
 
 interface PendingLogin {
@@ -51,30 +55,32 @@ export class DigidClient {
   async authorizationUrl(uid: string, options: DigidLoginOptions = {}): Promise<string> {
     const { config, store } = this.#dva();
     const discovery = await this.#discover();
-    const state = randomToken();
-    const pending: PendingLogin = { uid, code_verifier: randomToken(), nonce: randomToken(), ...(options.returnPath && { return_path: options.returnPath }) };
-    await store.set(`digid-login:${sha256b64url(state)}`, pending, 600);
-    const url = new URL(discovery.authorization_endpoint);
-    url.search = new URLSearchParams({
-      response_type: 'code',
+    const { params, state, code_verifier, nonce } = startAuthorization({
       client_id: config.DIGID_CLIENT_ID,
       redirect_uri: this.redirectUri,
       scope: 'openid profile bsn',
-      state,
-      nonce: pending.nonce,
-      code_challenge: sha256b64url(pending.code_verifier),
-      code_challenge_method: 'S256',
-      ...(options.prompt && { prompt: options.prompt }),
-    }).toString();
-    return url.href;
+      nonce: true,
+      params: { prompt: options.prompt },
+    });
+    const pending: PendingLogin = { uid, code_verifier, nonce, ...(options.returnPath && { return_path: options.returnPath }) };
+    await store.set(`digid-login:${sha256b64url(state)}`, pending, 600);
+    return authorizationUrl(discovery.authorization_endpoint, params);
   }
 
-  /** Completes the login: one use of `state`, code redeemed, id_token verified (OIDC Core §3.1.3.7). */
-  async complete(state: string, code: string): Promise<{ uid: string; returnPath: string; identity: DigidIdentity }> {
+  /**
+   * Completes the login: one use of `state`, the response read by core's rule (RFC 9207 §2.4 `iss`
+   * as DigiD advertises it), code redeemed, id_token verified (OIDC Core §3.1.3.7).
+   *
+   * @throws AuthorizationResponseError (core) for a response to refuse before anything is redeemed
+   */
+  async complete(query: AuthorizationResponseParams): Promise<{ uid: string; state: string; returnPath: string; identity: DigidIdentity }> {
     const { config, store, fetch } = this.#dva();
+    const state = authorizationResponseState(query);
     const pending = await store.take<PendingLogin>(`digid-login:${sha256b64url(state)}`);
     if (!pending) throw new AccessDenied('unknown or used DigiD login state');
     const discovery = await this.#discover();
+    const issRequired = discovery.authorization_response_iss_parameter_supported === true;
+    const { code } = readAuthorizationResponse(query, { state, issuer: discovery.issuer, issRequired });
     const response = await fetch(discovery.token_endpoint, {
       method: 'POST',
       headers: {
@@ -93,6 +99,7 @@ export class DigidClient {
     const act = payload.act as { bsn?: unknown; name?: unknown } | undefined;
     return {
       uid: pending.uid,
+      state,
       returnPath: pending.return_path ?? `/interaction/${pending.uid}/digid`,
       identity: {
         bsn: payload.bsn,

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import { z } from 'zod';
 import { ACR_LAUNCH_AUTHORIZATION, LaunchBindingMismatch, sha256b64url, type Actor } from '@koppelmij/core';
+import { AuthorizationErrorResponse, AuthorizationResponseError } from '@koppelmij/core/authorization';
 import type { DvaAuth, LaunchContextRecord } from './context.ts';
 import type { DigidClient } from './digid.ts';
 import { checkLaunchAuthCookie, setLaunchAuthCookie } from './launch-auth-cookie.ts';
@@ -122,11 +123,17 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
 
   // DigiD came back (spec §2.3 step 3; W13 "DigiD" branch).
   app.get('/digid/callback', async (request, reply) => {
-    const query = z.object({ state: z.string().min(1).max(512), code: z.string().min(1).max(2048).optional(), error: z.string().max(200).optional() }).parse(request.query);
-    if (!query.code) return reply.code(400).type('text/html').send(errorPage('DigiD login was not completed', query.error ?? 'no code'));
-    const { uid, returnPath, identity } = await digid.complete(query.state, query.code);
+    let completed: Awaited<ReturnType<DigidClient['complete']>>;
+    try {
+      completed = await digid.complete(request.query as Record<string, unknown>);
+    } catch (error) {
+      if (!(error instanceof AuthorizationResponseError)) throw error;
+      const detail = error instanceof AuthorizationErrorResponse ? error.error : error.code;
+      return reply.code(400).type('text/html').send(errorPage('DigiD login was not completed', detail));
+    }
+    const { uid, state, returnPath, identity } = completed;
     const patient = dva().patients.byBsn(identity.bsn);
-    const ticket = sha256b64url(`${uid}:${query.state}`);
+    const ticket = sha256b64url(`${uid}:${state}`);
     // identity-check.md: `bsn` is the person the session is for; `act` the representative, kept by pseudonym
     const act = representativeOf(identity, dva().config.PSEUDONYM_SECRET);
     await dva().store.set(`digid-ticket:${ticket}`, { uid, sub: patient?.sub, ...(act && { act }) }, 120);

@@ -3,6 +3,7 @@ import { tupleKey } from '@koppelmij/core';
 import type { PgoRegistration } from '@koppelmij/service-kit';
 import type { DvaAuth } from './context.ts';
 import { checkReturnUrl } from './return-url.ts';
+import { isFhirId, relativeReference } from '@koppelmij/core/fhir';
 
 /**
  * The `context` of option 3b's `/launch-module` (spec §3.5 step 4: "the format of `context` is
@@ -47,8 +48,6 @@ export class LaunchModuleRefused extends Error {
 /** A PGO registration with keys (`private_key_jwt`): the only kind that can sign a context. */
 type KeyedPgo = Extract<PgoRegistration, { token_endpoint_auth_method: 'private_key_jwt' }>;
 
-const TASK = /^Task\/[A-Za-z0-9\-.]{1,64}$/;
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** Verifies option 3b contexts; one key set per PGO, refetched by jose when a `kid` is new. */
 export class LaunchContextVerifier {
@@ -84,8 +83,8 @@ export class LaunchContextVerifier {
     const { jti, task, patient, return_url } = payload as JWTPayload & Record<string, unknown>;
     // the URL's module and the signed one must agree: the PGO chose the module, not the URL
     if (payload.module !== module) throw new LaunchModuleRefused('module differs from the context');
-    if (typeof task !== 'string' || !TASK.test(task)) throw new LaunchModuleRefused('context task malformed');
-    if (typeof patient !== 'string' || !FHIR_ID.test(patient)) throw new LaunchModuleRefused('context patient malformed');
+    if (typeof task !== 'string' || !relativeReference(task, 'Task')) throw new LaunchModuleRefused('context task malformed');
+    if (!isFhirId(patient)) throw new LaunchModuleRefused('context patient malformed');
     if (return_url !== undefined) {
       // spec §4.5, §8 item 9
       try {

@@ -10,7 +10,8 @@ import { tupleKey, type KeyValueStore } from '@koppelmij/core/store';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorChain } from './audit.ts';
 import type { FhirData } from './data/fhir-data.ts';
-import { FHIR_ID, isResourceType, type FhirResource } from './data/resource.ts';
+import { isResourceType, type FhirResource } from './data/resource.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 import { launchResources } from './launch-context.ts';
 import type { Access } from './policy.ts';
 
@@ -90,7 +91,7 @@ export function accessAuditEvent(request: FastifyRequest, reply: FastifyReply, a
   const entities: Record<string, unknown>[] = [];
   const created = /\/([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})\/_history\//.exec(String(reply.getHeader('location') ?? ''));
   if (created) entities.push(resourceEntity(`${created[1]}/${created[2]}`));
-  else if (type !== undefined && isResourceType(type) && id !== undefined && FHIR_ID.test(id)) entities.push(resourceEntity(`${type}/${id}`));
+  else if (type !== undefined && isResourceType(type) && id !== undefined && isFhirId(id)) entities.push(resourceEntity(`${type}/${id}`));
   else if (type !== undefined && isResourceType(type)) entities.push({ type: { system: 'http://hl7.org/fhir/resource-types', code: type } });
   return auditEvent(access, { system: 'http://hl7.org/fhir/restful-interaction', code }, action, reply.statusCode, entities);
 }

@@ -18,8 +18,9 @@ import { FhirError, InsufficientScope } from '@koppelmij/core/errors';
 import { scopesAllow, type FhirInteraction } from '@koppelmij/core/smart';
 import { compartmentPatients, DEFINITIONAL } from './data/compartment.ts';
 import type { FhirData } from './data/fhir-data.ts';
-import { FHIR_ID, type FhirResource } from './data/resource.ts';
+import type { FhirResource } from './data/resource.ts';
 import { launchReadable, launchResources } from './launch-context.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 
 /** What a verified token may reach. */
 export interface Access {
@@ -145,5 +146,5 @@ export class Policy {
 function patientId(claim: unknown): string | undefined {
   if (typeof claim !== 'string') return undefined;
   const id = claim.startsWith('Patient/') ? claim.slice('Patient/'.length) : claim;
-  return FHIR_ID.test(id) ? id : undefined;
+  return isFhirId(id) ? id : undefined;
 }

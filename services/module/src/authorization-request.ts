@@ -2,12 +2,12 @@
 // of level S alike: a trusted `iss`, its SMART configuration, the pending launch in this browser's
 // session, and the redirect to the authorization endpoint.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { randomToken } from '@koppelmij/core';
+import { authorizationUrl, startAuthorization } from '@koppelmij/core/authorization';
+import type { AuthorizationServer, SmartMetadata } from './discovery.ts';
 import { generateLaunchDpopKey } from './dpop.ts';
 import { ModuleError } from './errors.ts';
 import type { ModuleRegistration } from './registrations.ts';
 import type { ModuleRuntime } from './runtime.ts';
-import { authorizationUrl, createPkce } from './smart-client.ts';
 
 /**
  * The launch's `iss` if it is a FHIR server this module is registered with.
@@ -35,14 +35,17 @@ export async function redirectToAuthorization(
   iss: string,
   launch?: string,
 ): Promise<FastifyReply> {
-  const smart = await runtime.discovery.smartConfiguration(iss).catch((error: unknown) => {
-    throw new ModuleError(502, 'The FHIR server’s SMART configuration could not be read.', { cause: error });
-  });
+  const { smart, authorizationServer } = await discover(runtime, iss);
   const sid = await runtime.sessions.ensure(request, reply);
-  const state = randomToken(); // RFC 6749 §10.12: unguessable, bound to this browser's session
-  const { code_verifier, code_challenge } = createPkce();
-  // OIDC Core §3.1.2.1: a nonce binds the id_token to this request
-  const nonce = registration.scope.split(' ').includes('openid') ? randomToken() : undefined;
+  // RFC 6749 §4.1.1, RFC 7636 §4.3; SMART App Launch 2.x: `aud` is the FHIR base the launch named (spec W12)
+  const { params, state, code_verifier, nonce } = startAuthorization({
+    client_id: registration.clientId,
+    redirect_uri: registration.redirectUri,
+    scope: registration.scope,
+    params: { aud: iss, launch },
+    // OIDC Core §3.1.2.1: a nonce binds the id_token to this request
+    nonce: registration.scope.split(' ').includes('openid'),
+  });
   const { privateJwk } = await generateLaunchDpopKey();
   await runtime.sessions.savePending(sid, state, {
     clientId: registration.clientId,
@@ -51,8 +54,18 @@ export async function redirectToAuthorization(
     ...(nonce !== undefined && { nonce }),
     dpopJwk: privateJwk,
     smart,
+    authorizationServer, // RFC 9207 §2.4: the issuer this request goes to
     ...(launch === undefined && { standalone: true as const }),
   });
-  const location = authorizationUrl(smart, { registration, state, iss, ...(launch !== undefined && { launch }), code_challenge, ...(nonce !== undefined && { nonce }) });
-  return reply.redirect(location, 302);
+  return reply.redirect(authorizationUrl(smart.authorization_endpoint, params), 302);
+}
+
+/** W11: the SMART configuration of `iss`, and the authorization server behind it (RFC 9207 §2.4 needs its issuer). */
+async function discover(runtime: ModuleRuntime, iss: string): Promise<{ smart: SmartMetadata; authorizationServer: AuthorizationServer }> {
+  try {
+    const smart = await runtime.discovery.smartConfiguration(iss);
+    return { smart, authorizationServer: await runtime.discovery.authorizationServer(smart) };
+  } catch (error) {
+    throw new ModuleError(502, 'The FHIR server’s SMART configuration could not be read.', { cause: error });
+  }
 }

@@ -9,6 +9,15 @@ export interface SmartMetadata {
   authorization_endpoint: string;
   token_endpoint: string;
   revocation_endpoint?: string;
+  /** RFC 9207 §3, when the SMART configuration carries this RFC 8414 member. */
+  authorization_response_iss_parameter_supported?: boolean;
+}
+
+/** The authorization server an authorization request goes to, as RFC 9207 §2.4 needs it. */
+export interface AuthorizationServer {
+  issuer: string;
+  /** The server advertises `authorization_response_iss_parameter_supported`: a response without `iss` is refused. */
+  issRequired: boolean;
 }
 
 /** Where id_tokens come from: the OpenID Provider's `issuer` and its key set. */
@@ -19,9 +28,13 @@ export interface OpenIdProvider {
 
 /** Discovery failed or returned a document the module cannot use; never shown beyond a generic message. */
 export class DiscoveryError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The HTTP status of the document's answer, when there was one. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
     super(message, options);
     this.name = 'DiscoveryError';
+    this.status = options?.status;
   }
 }
 
@@ -33,11 +46,16 @@ const smartConfiguration = z.object({
   authorization_endpoint: endpoint,
   token_endpoint: endpoint,
   revocation_endpoint: endpoint.optional(),
+  authorization_response_iss_parameter_supported: z.boolean().optional(),
   // SMART 2.x: REQUIRED, and S256 must be listed (the module never sends `plain`; RFC 7636 §4.2)
   code_challenge_methods_supported: z.array(z.string()).refine((m) => m.includes('S256'), 'must include S256'),
 });
 
-const openIdConfiguration = z.object({ issuer: endpoint, jwks_uri: endpoint });
+const openIdConfiguration = z.object({
+  issuer: endpoint,
+  jwks_uri: endpoint,
+  authorization_response_iss_parameter_supported: z.boolean().optional(),
+});
 
 /** Default lifetime of a cached discovery document: short, so a key or endpoint change is seen soon. */
 const DEFAULT_TTL = 300;
@@ -73,6 +91,30 @@ export class SmartDiscovery {
    */
   async openIdProvider(smart: SmartMetadata): Promise<OpenIdProvider> {
     if (smart.issuer !== undefined && smart.jwks_uri !== undefined) return { issuer: smart.issuer, jwks_uri: smart.jwks_uri };
+    const { issuer, jwks_uri } = await this.#openIdConfiguration(smart);
+    return { issuer, jwks_uri };
+  }
+
+  /**
+   * The issuer behind `smart` and whether it advertises `authorization_response_iss_parameter_supported`
+   * (RFC 9207 §3): from the SMART configuration when it says so, else from the issuer's OpenID
+   * configuration. An issuer that publishes none (404) advertises nothing; any other failure refuses
+   * the launch (docs/decisions.md I65).
+   */
+  async authorizationServer(smart: SmartMetadata): Promise<AuthorizationServer> {
+    const issuer = smart.issuer ?? new URL(smart.authorization_endpoint).origin;
+    const advertised = smart.authorization_response_iss_parameter_supported;
+    if (advertised !== undefined) return { issuer, issRequired: advertised };
+    try {
+      const metadata = await this.#openIdConfiguration(smart);
+      return { issuer, issRequired: metadata.authorization_response_iss_parameter_supported === true };
+    } catch (error) {
+      if (error instanceof DiscoveryError && error.status === 404) return { issuer, issRequired: false };
+      throw error;
+    }
+  }
+
+  async #openIdConfiguration(smart: SmartMetadata): Promise<z.infer<typeof openIdConfiguration>> {
     const issuer = smart.issuer ?? new URL(smart.authorization_endpoint).origin;
     const metadata = await this.#cached(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`, openIdConfiguration);
     if (metadata.issuer !== issuer) throw new DiscoveryError('openid-configuration issuer does not match'); // OIDC Discovery §4.3
@@ -94,7 +136,7 @@ export class SmartDiscovery {
     let body: unknown;
     try {
       const response = await this.#fetch(url, { headers: { accept: 'application/json' }, redirect: 'error' });
-      if (!response.ok) throw new DiscoveryError(`${url} answered ${response.status}`);
+      if (!response.ok) throw new DiscoveryError(`${url} answered ${response.status}`, { status: response.status });
       body = await response.json();
     } catch (error) {
       throw error instanceof DiscoveryError ? error : new DiscoveryError(`${url} could not be fetched`, { cause: error });

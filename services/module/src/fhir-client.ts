@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import type { DpopKey } from '@koppelmij/core/dpop';
-import { fetchWithDpop, type DpopNonceMemory, type Fetch } from './dpop.ts';
+import type { DpopClient } from '@koppelmij/core/dpop';
+import type { Fetch } from './dpop.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 
 /** A FHIR interaction that failed; `status` is the HTTP status (0 when the server was unreachable or answered nonsense). */
 export class FhirRequestError extends Error {
@@ -21,11 +22,9 @@ export interface FhirAccess {
   accessToken: string;
   /** RFC 9449 §5: `DPoP` when the token is bound to `dpop.key`; `Bearer` otherwise (RFC 6750). */
   tokenType: 'DPoP' | 'Bearer';
-  dpop: { key: DpopKey; nonces: DpopNonceMemory };
+  dpop: DpopClient;
 }
 
-// FHIR R4 `id` datatype
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const FHIR_JSON = 'application/fhir+json';
 
 /**
@@ -57,7 +56,7 @@ export class FhirClient {
     // FHIR R4 "create": Location is [base]/[type]/[id]/_history/[vid]
     const fromLocation = new RegExp(`(?:^|/)${resource.resourceType}/([^/]+)(?:/_history/[^/]+)?$`).exec(response.headers.get('location') ?? '')?.[1];
     const id = typeof fromBody === 'string' ? fromBody : fromLocation;
-    if (id === undefined || !FHIR_ID.test(id)) throw new FhirRequestError(interaction, 0);
+    if (id === undefined || !isFhirId(id)) throw new FhirRequestError(interaction, 0);
     return id;
   }
 
@@ -83,7 +82,7 @@ export class FhirClient {
     };
     try {
       return tokenType === 'DPoP'
-        ? await fetchWithDpop(url, init, { fetch: this.#access.fetch, ...this.#access.dpop, accessToken })
+        ? await this.#access.dpop.fetch(url, init, { accessToken })
         : await this.#access.fetch(url, { ...init, redirect: 'error' });
     } catch (error) {
       throw new FhirRequestError(`${method} ${path.split('/')[0]}`, 0, { cause: error });
@@ -92,7 +91,7 @@ export class FhirClient {
 }
 
 function checkId(id: string): string {
-  if (!FHIR_ID.test(id)) throw new FhirRequestError('request', 0);
+  if (!isFhirId(id)) throw new FhirRequestError('request', 0);
   return id;
 }
 

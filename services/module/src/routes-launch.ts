@@ -1,5 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import {
+  AuthorizationErrorResponse, AuthorizationResponseError, authorizationResponseState, readAuthorizationResponse,
+} from '@koppelmij/core/authorization';
 import { redirectToAuthorization, trustedIssuer } from './authorization-request.ts';
 import { importDpopKey } from './dpop.ts';
 import { ModuleError } from './errors.ts';
@@ -16,7 +19,6 @@ type ClientParams = { Params: { client_id: string } };
 // A repeated parameter arrives as an array and fails `z.string()`: one value each, or no launch.
 const value = z.string().min(1).max(4096);
 const launchQuery = z.object({ iss: value, launch: value });
-const callbackQuery = z.object({ state: value.optional(), code: value.optional(), error: value.optional() });
 
 /** W10–W12 (launch) and W15–W17 (callback). */
 export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
@@ -31,18 +33,7 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
 
   app.get<ClientParams>('/m/:client_id/callback', async (request, reply) => {
     const registration = runtime.registration(request.params.client_id);
-    const query = callbackQuery.safeParse(request.query);
-    if (!query.success) throw new ModuleError(400, 'The callback is malformed.');
-    const { state, code, error } = query.data;
-    // spec §8 item 30, RFC 6749 §10.12: the state must be the one this browser's launch sent; single use
-    const pending = state === undefined ? undefined : await runtime.sessions.takePending(request, state);
-    if (pending === undefined || pending.clientId !== registration.clientId) {
-      throw new ModuleError(400, 'This callback does not belong to a launch started in this browser.');
-    }
-    // RFC 6749 §4.1.2.1: the authorization server refused; show its code, not its description
-    if (error !== undefined) throw new ModuleError(400, 'The care provider did not grant access.', { code: errorCode(error) });
-    if (code === undefined) throw new ModuleError(400, 'The callback carries no authorization code.');
-
+    const { pending, code } = await readCallback(runtime, request, registration.clientId);
     const key = await importDpopKey(pending.dpopJwk);
     let delegated: DelegatedTokens;
     try {
@@ -107,7 +98,36 @@ async function verifyIdentity(
   return { sub: claims.sub, ...(claims.fhirUser !== undefined && { fhirUser: claims.fhirUser }) };
 }
 
-// RFC 6749 §4.1.2.1: `error` is 1*NQSCHAR; show it only when it is one.
-function errorCode(error: string): string {
-  return /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/.test(error) ? error : 'invalid_response';
+/**
+ * W15: the pending launch of this browser and the code, once the response passed core's checks:
+ * spec §8 item 30 and RFC 6749 §10.12 (this browser's `state`, single use), RFC 9207 §2.4 (the
+ * issuer the request went to; mix-up), the authorization server's error, exactly one code.
+ *
+ * @throws ModuleError 400, before anything is redeemed
+ */
+async function readCallback(runtime: ModuleRuntime, request: FastifyRequest, clientId: string): Promise<{ pending: PendingLaunch; code: string }> {
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  try {
+    const state = authorizationResponseState(query);
+    const pending = await runtime.sessions.takePending(request, state);
+    if (pending === undefined || pending.clientId !== clientId) {
+      throw new ModuleError(400, 'This callback does not belong to a launch started in this browser.');
+    }
+    const { issuer, issRequired } = pending.authorizationServer;
+    const { code } = readAuthorizationResponse(query, { state, issuer, issRequired });
+    return { pending, code };
+  } catch (error) {
+    if (!(error instanceof AuthorizationResponseError)) throw error;
+    // RFC 6749 §4.1.2.1: the authorization server refused; show its code, not its description
+    if (error instanceof AuthorizationErrorResponse) throw new ModuleError(400, 'The care provider did not grant access.', { code: error.error, cause: error });
+    throw new ModuleError(400, CALLBACK_REFUSED[error.code], { code: error.code, cause: error });
+  }
 }
+
+const CALLBACK_REFUSED: Record<AuthorizationResponseError['code'], string> = {
+  state_mismatch: 'This callback does not belong to a launch started in this browser.',
+  issuer_mismatch: 'This answer comes from another authorization server than the one the launch went to.',
+  issuer_missing: 'This answer does not name the authorization server it comes from.',
+  invalid_authorization_response: 'The callback is malformed.',
+  authorization_error: 'The care provider did not grant access.',
+};

@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Clock, KeyValueStore } from '@koppelmij/core';
-import type { DpopKey } from '@koppelmij/core/dpop';
+import { DpopClient, DpopNonceMemory, type DpopKey } from '@koppelmij/core/dpop';
 import type { SigningKey } from '@koppelmij/service-kit';
 import type { ModuleConfig } from './config.ts';
 import { SmartDiscovery, type SmartMetadata } from './discovery.ts';
-import { DpopNonceMemory, importDpopKey, type Fetch } from './dpop.ts';
+import { importDpopKey, type Fetch } from './dpop.ts';
 import { ModuleError } from './errors.ts';
 import { FhirClient } from './fhir-client.ts';
 import { IdTokenVerifier } from './id-token.ts';
@@ -66,7 +66,7 @@ export class ModuleRuntime {
 
   /** The client for calls to the authorization server of `smart`, proving `key`. */
   asClient(registration: ModuleRegistration, smart: SmartMetadata, key: DpopKey): AuthorizationServerClient {
-    return { fetch: this.fetch, smart, registration, signingKey: this.signingKey, dpop: { key, nonces: this.nonces } };
+    return { fetch: this.fetch, smart, registration, signingKey: this.signingKey, dpop: this.dpopClient(key) };
   }
 
   /**
@@ -106,6 +106,11 @@ export class ModuleRuntime {
     }
   }
 
+  /** A DPoP client proving with `key`; the servers' nonces are shared by every launch (RFC 9449 §8.2, §9). */
+  dpopClient(key: DpopKey): DpopClient {
+    return new DpopClient({ key, fetch: this.fetch, nonces: this.nonces });
+  }
+
   /** A FHIR client for the context's FHIR base and access token. */
   async fhir(context: ModuleContext): Promise<FhirClient> {
     return new FhirClient({
@@ -113,7 +118,7 @@ export class ModuleRuntime {
       base: context.iss,
       accessToken: context.accessToken,
       tokenType: context.tokenType,
-      dpop: { key: await importDpopKey(context.dpopJwk), nonces: this.nonces },
+      dpop: this.dpopClient(await importDpopKey(context.dpopJwk)),
     });
   }
 

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JWK } from 'jose';
 import { randomToken, timingSafeEqualString, tupleKey, type KeyValueStore } from '@koppelmij/core';
-import type { SmartMetadata } from './discovery.ts';
+import type { AuthorizationServer, SmartMetadata } from './discovery.ts';
 
 /** What W12 leaves behind for W15, keyed by session and `state` (spec W12: "stores state, code_verifier and iss server-side"). */
 export interface PendingLaunch {
@@ -12,6 +12,8 @@ export interface PendingLaunch {
   /** The launch's DPoP key, private part included: server-side only. */
   dpopJwk: JWK;
   smart: SmartMetadata;
+  /** The authorization server the request went to: its response must name it (RFC 9207 §2.4). */
+  authorizationServer: AuthorizationServer;
   /** Level S: a standalone launch, whose token response carries the patient and no Task. */
   standalone?: true;
 }

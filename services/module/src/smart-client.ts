@@ -1,49 +1,11 @@
 import { z } from 'zod';
-import { randomToken, sha256b64url } from '@koppelmij/core';
+import { oauthErrorCode } from '@koppelmij/core';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, type ClientAssertionAlgorithm } from '@koppelmij/core/client-auth';
-import type { DpopKey } from '@koppelmij/core/dpop';
+import type { DpopClient, DpopKey } from '@koppelmij/core/dpop';
 import type { SigningKey } from '@koppelmij/service-kit';
-import { fetchWithDpop, type DpopNonceMemory, type Fetch } from './dpop.ts';
+import type { Fetch } from './dpop.ts';
 import type { SmartMetadata } from './discovery.ts';
 import type { ModuleRegistration } from './registrations.ts';
-
-/** A PKCE pair (RFC 7636 §4.1, §4.2): 256 random bits as the verifier, challenge method S256. */
-export function createPkce(): { code_verifier: string; code_challenge: string } {
-  const code_verifier = randomToken(); // 43 characters of [A-Za-z0-9-_], within §4.1's 43..128
-  return { code_verifier, code_challenge: sha256b64url(code_verifier) };
-}
-
-export interface AuthorizationRequest {
-  registration: ModuleRegistration;
-  state: string;
-  /** The FHIR base the launch named; sent as `aud` (SMART App Launch 2.x, spec W12). */
-  iss: string;
-  /** Absent for a standalone launch (SMART App Launch "standalone launch", level S). */
-  launch?: string;
-  code_challenge: string;
-  /** OpenID Connect Core §3.1.2.1, sent when the scope holds `openid`. */
-  nonce?: string;
-}
-
-/** The W12 redirect: the SMART EHR-launch authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3). */
-export function authorizationUrl(smart: SmartMetadata, request: AuthorizationRequest): string {
-  // the URL API keeps any query the endpoint already carries (RFC 6749 §3.1)
-  const url = new URL(smart.authorization_endpoint);
-  const params = {
-    response_type: 'code',
-    client_id: request.registration.clientId,
-    redirect_uri: request.registration.redirectUri,
-    scope: request.registration.scope,
-    state: request.state,
-    aud: request.iss,
-    ...(request.launch !== undefined && { launch: request.launch }),
-    code_challenge: request.code_challenge,
-    code_challenge_method: 'S256',
-    ...(request.nonce !== undefined && { nonce: request.nonce }),
-  };
-  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-  return url.href;
-}
 
 /** A token endpoint answer that is not a usable token response; `error` is the RFC 6749 §5.2 code or `invalid_response`. */
 export class TokenEndpointError extends Error {
@@ -75,7 +37,8 @@ export interface AuthorizationServerClient {
   registration: ModuleRegistration;
   /** Signs `private_key_jwt` client assertions. */
   signingKey: SigningKey;
-  dpop: { key: DpopKey; nonces: DpopNonceMemory };
+  /** The launch's DPoP key, proving every token request (RFC 9449 §5; decision D9). */
+  dpop: DpopClient;
 }
 
 /** W16: the authorization-code grant (RFC 6749 §4.1.3, RFC 7636 §4.5) with a DPoP proof (RFC 9449 §5; decision D9). */
@@ -94,7 +57,7 @@ export function refreshTokens(client: AuthorizationServerClient, refresh_token: 
  */
 export async function tokenRequest(client: AuthorizationServerClient, grant: Record<string, string> | (() => Promise<Record<string, string>>)): Promise<TokenResponse> {
   const url = client.smart.token_endpoint;
-  const response = await fetchWithDpop(
+  const response = await client.dpop.fetch(
     url,
     async () => {
       const auth = await clientAuthentication(client);
@@ -105,7 +68,6 @@ export async function tokenRequest(client: AuthorizationServerClient, grant: Rec
         body: new URLSearchParams({ ...params, ...auth.params }).toString(),
       };
     },
-    { fetch: client.fetch, ...client.dpop },
   );
   const body: unknown = await response.json().catch(() => undefined);
   if (!response.ok) throw new TokenEndpointError(errorCode(body));
@@ -171,8 +133,8 @@ function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
-// RFC 6749 §5.2: `error` is 1*NQSCHAR; anything else is reported as an invalid response.
+// RFC 6749 §5.2: an `error` that is not RFC 6749 syntax is reported as an invalid response
 function errorCode(body: unknown): string {
   const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
-  return typeof error === 'string' && /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/.test(error) ? error : 'invalid_response';
+  return oauthErrorCode(error) ?? 'invalid_response';
 }

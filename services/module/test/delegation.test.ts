@@ -5,12 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
-import { TOKEN_TYPE, generateDpopKey, type DpopKey } from '@koppelmij/core';
+import { DpopClient, TOKEN_TYPE, generateDpopKey, type DpopKey } from '@koppelmij/core';
 import { loadSigningKey } from '@koppelmij/service-kit';
 import { loadModuleConfig } from '../src/config.ts';
 import { DelegationError, delegatedTokens } from '../src/delegation.ts';
 import type { SmartMetadata } from '../src/discovery.ts';
-import { DpopNonceMemory } from '../src/dpop.ts';
 import { loadRegistrations, type ModuleRegistration } from '../src/registrations.ts';
 import type { ModuleRuntime } from '../src/runtime.ts';
 import type { TokenResponse } from '../src/smart-client.ts';
@@ -45,7 +44,7 @@ async function stub(answer: Record<string, unknown> = { access_token: 'delegatio
   const runtime = {
     config: { ...config, trustedIssuers: [DVA_FHIR, PGO_FHIR] },
     discovery: { smartConfiguration: async (iss: string) => smartOf[iss]! },
-    asClient: (r: ModuleRegistration, smart: SmartMetadata, key: DpopKey) => ({ fetch, smart, registration: r, signingKey, dpop: { key, nonces: new DpopNonceMemory() } }),
+    asClient: (r: ModuleRegistration, smart: SmartMetadata, key: DpopKey) => ({ fetch, smart, registration: r, signingKey, dpop: new DpopClient({ key, fetch }) }),
   } as unknown as ModuleRuntime;
   return { runtime, sent };
 }

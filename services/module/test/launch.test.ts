@@ -92,6 +92,7 @@ describe('GET /m/:client_id/callback (W15–W17)', () => {
     return { code: h.fake.authorize(location), state: new URL(location).searchParams.get('state')! };
   }
   const tokenRequests = () => h.fake.requestsTo('/token');
+  const iss = () => encodeURIComponent(h.fake.base);
 
   it('completes a launch: tokens server-side, a new session id, 303 to the app', async () => {
     const before = h.browser.cookies.get('module_sid');
@@ -107,45 +108,72 @@ describe('GET /m/:client_id/callback (W15–W17)', () => {
 
   it('refuses a wrong state and makes no token request (spec §8 item 30)', async () => {
     const { code } = await started();
-    expectModuleError(await h.browser.get(`/m/module-3a/callback?code=${code}&state=wrong`), 400);
+    expectModuleError(await h.browser.get(`/m/module-3a/callback?code=${code}&state=wrong&iss=${iss()}`), 400);
     expect(tokenRequests()).toEqual([]);
   });
 
   it('refuses a missing state', async () => {
     const { code } = await started();
-    expectModuleError(await h.browser.get(`/m/module-3a/callback?code=${code}`), 400);
+    expectModuleError(await h.browser.get(`/m/module-3a/callback?code=${code}&iss=${iss()}`), 400);
     expect(tokenRequests()).toEqual([]);
   });
 
   it('refuses the right state in another browser', async () => {
     const { code, state } = await started();
-    expectModuleError(await new Browser(h.module).get(`/m/module-3a/callback?code=${code}&state=${state}`), 400);
+    expectModuleError(await new Browser(h.module).get(`/m/module-3a/callback?code=${code}&state=${state}&iss=${iss()}`), 400);
     expect(tokenRequests()).toEqual([]);
   });
 
   it('refuses the state of another module identity', async () => {
     const { code, state } = await started();
-    expectModuleError(await h.browser.get(`/m/module-1/callback?code=${code}&state=${state}`), 400);
+    expectModuleError(await h.browser.get(`/m/module-1/callback?code=${code}&state=${state}&iss=${iss()}`), 400);
     expect(tokenRequests()).toEqual([]);
   });
 
   it('accepts a state once only', async () => {
     const { code, state } = await started();
-    expect((await h.browser.get(`/m/module-3a/callback?code=${code}&state=${state}`)).statusCode).toBe(303);
-    expectModuleError(await h.browser.get(`/m/module-3a/callback?code=${code}&state=${state}`), 400);
+    expect((await h.browser.get(`/m/module-3a/callback?code=${code}&state=${state}&iss=${iss()}`)).statusCode).toBe(303);
+    expectModuleError(await h.browser.get(`/m/module-3a/callback?code=${code}&state=${state}&iss=${iss()}`), 400);
     expect(tokenRequests()).toHaveLength(1);
   });
 
   it('spends the state even when the token request fails: a retry with it is refused (decision D12)', async () => {
     const { code, state } = await started();
-    expectModuleError(await h.browser.get(`/m/module-3a/callback?code=not-issued&state=${state}`), 502);
-    expectModuleError(await h.browser.get(`/m/module-3a/callback?code=${code}&state=${state}`), 400);
+    expectModuleError(await h.browser.get(`/m/module-3a/callback?code=not-issued&state=${state}&iss=${iss()}`), 502);
+    expectModuleError(await h.browser.get(`/m/module-3a/callback?code=${code}&state=${state}&iss=${iss()}`), 400);
+    expect(tokenRequests()).toHaveLength(1);
+  });
+
+  // RFC 9207 §2.4: the fake AS advertises authorization_response_iss_parameter_supported
+  it('refuses a response from another issuer (mix-up) and never redeems its code', async () => {
+    const { code, state } = await started();
+    const response = await h.browser.get(`/m/module-3a/callback?code=${code}&state=${state}&iss=${encodeURIComponent('https://evil.example')}`);
+    expectModuleError(response, 400);
+    expect(response.body).toContain('<code data-testid="module-error-code">issuer_mismatch</code>');
+    expect(tokenRequests()).toEqual([]);
+  });
+
+  it('refuses a response without iss when the authorization server advertises it, and never redeems its code', async () => {
+    const { code, state } = await started();
+    const response = await h.browser.get(`/m/module-3a/callback?code=${code}&state=${state}`);
+    expectModuleError(response, 400);
+    expect(response.body).toContain('<code data-testid="module-error-code">issuer_missing</code>');
+    expect(tokenRequests()).toEqual([]);
+  });
+
+  it('compares iss with the issuer of the request also when the server does not advertise it', async () => {
+    // the fake publishes no OpenID configuration either (404): nothing advertised
+    h.fake.smartConfiguration = ({ authorization_response_iss_parameter_supported: _advertised, ...document }) => document;
+    const { code, state } = await started();
+    expectModuleError(await h.browser.get(`/m/module-3a/callback?code=${code}&state=${state}&iss=${encodeURIComponent('https://evil.example')}`), 400);
+    const next = await started();
+    expect((await h.browser.get(`/m/module-3a/callback?code=${next.code}&state=${next.state}`)).statusCode).toBe(303);
     expect(tokenRequests()).toHaveLength(1);
   });
 
   it('shows the error code of an authorization error response, without its description', async () => {
     const { state } = await started();
-    const response = await h.browser.get(`/m/module-3a/callback?error=access_denied&error_description=%3Cscript%3E&state=${state}`);
+    const response = await h.browser.get(`/m/module-3a/callback?error=access_denied&error_description=%3Cscript%3E&state=${state}&iss=${iss()}`);
     expectModuleError(response, 400);
     expect(response.body).toContain('<code data-testid="module-error-code">access_denied</code>');
     expect(response.body).not.toContain('<script>');
@@ -153,7 +181,7 @@ describe('GET /m/:client_id/callback (W15–W17)', () => {
 
   it('shows the token endpoint error code when the token request fails', async () => {
     const { state } = await started();
-    const response = await h.browser.get(`/m/module-3a/callback?code=not-issued&state=${state}`);
+    const response = await h.browser.get(`/m/module-3a/callback?code=not-issued&state=${state}&iss=${iss()}`);
     expectModuleError(response, 502);
     expect(response.body).toContain('invalid_grant');
   });

@@ -16,8 +16,9 @@ import { DigidClient, registerDigidLogin } from './digid-login.ts';
 import { DossierStore } from './dossier-store.ts';
 import { DvaClient } from './dva-client.ts';
 import { PageError } from './errors.ts';
-import { registerLaunch } from './launch-3a.ts';
 import { registerOption1 } from './launch-1.ts';
+import { registerOption3a } from './launch-3a.ts';
+import { registerLaunch } from './launch-start.ts';
 import { pathParam, requireDossier } from './params.ts';
 import { loadRegistrations, type Registrations } from './registrations.ts';
 import { Quarantine } from './quarantine.ts';
@@ -136,6 +137,7 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   registerCollect(app, ctx);
   registerSafeguardRoutes(app, ctx); // identity-check.md: the confirm screen and the quarantine box
   registerLaunch(app, ctx);
+  registerOption3a(app, ctx); // option 3a's /callback_stepup (docs/option-3a.md)
   registerPgoDomainStart(app, ctx); // spec §5 level PS (docs/integration-levels.md)
   registerOption1(app, ctx); // option 1's callback (docs/option-1.md)
   registerReturn(app, ctx);

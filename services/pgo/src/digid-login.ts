@@ -5,13 +5,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
-import { randomToken } from '@koppelmij/core';
+import { oauthErrorCode } from '@koppelmij/core';
+import { authorizationUrl, startAuthorization } from '@koppelmij/core/authorization';
 import type { PersonData } from '@koppelmij/core/identity';
 import { z } from 'zod';
 import type { Accounts } from './accounts.ts';
-import { BadRequest, errorCode, UpstreamError } from './errors.ts';
-import { checkResponseIssuer, queryParam } from './params.ts';
-import { createPkce } from './pkce.ts';
+import { readCallback } from './callback.ts';
+import { UpstreamError } from './errors.ts';
 import { checkCsrf, type DossierRef, type Sessions } from './session.ts';
 
 export interface DigidOptions {
@@ -30,6 +30,7 @@ const Metadata = z.object({
   authorization_endpoint: z.url(),
   token_endpoint: z.url(),
   jwks_uri: z.url(),
+  authorization_response_iss_parameter_supported: z.boolean().optional(), // RFC 9207 §3
 });
 type Metadata = z.infer<typeof Metadata>;
 
@@ -59,21 +60,18 @@ export class DigidClient {
     return this.#options.issuer;
   }
 
-  /** OpenID Connect Core §3.1.2.1: the authentication request URL. */
-  async authorizationUrl(input: { state: string; nonce: string; codeChallenge: string }): Promise<string> {
+  /** OpenID Connect Core §3.1.2.1: a fresh authentication request (state, PKCE, nonce) and its URL. */
+  async startLogin(): Promise<{ url: string; state: string; code_verifier: string; nonce: string }> {
     const { metadata } = await this.#discover();
-    const url = new URL(metadata.authorization_endpoint);
-    url.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: this.#options.clientId,
-      redirect_uri: this.#options.redirectUri,
-      scope: this.#options.scope,
-      state: input.state,
-      nonce: input.nonce,
-      code_challenge: input.codeChallenge,
-      code_challenge_method: 'S256',
-    }).toString();
-    return url.href;
+    const { clientId: client_id, redirectUri: redirect_uri, scope } = this.#options;
+    const started = startAuthorization({ client_id, redirect_uri, scope, nonce: true });
+    const { state, code_verifier, nonce } = started;
+    return { url: authorizationUrl(metadata.authorization_endpoint, started.params), state, code_verifier, nonce };
+  }
+
+  /** RFC 9207 §3: whether DigiD's metadata advertises `iss` in its authorization responses. */
+  async issRequired(): Promise<boolean> {
+    return (await this.#discover()).metadata.authorization_response_iss_parameter_supported === true;
   }
 
   /** OpenID Connect Core §3.1.3: redeems the code and validates the id_token (§3.1.3.7). */
@@ -132,7 +130,7 @@ export class DigidClient {
     }
     const json: unknown = await response.json().catch(() => undefined);
     if (response.status !== 200 || typeof json !== 'object' || json === null) {
-      const error = errorCode((json as { error?: unknown } | null | undefined)?.error);
+      const error = oauthErrorCode((json as { error?: unknown } | null | undefined)?.error);
       throw new UpstreamError('DigiD', error ? `DigiD refused the login (${error}).` : 'DigiD refused the login.', { error, status: response.status });
     }
     return json;
@@ -144,24 +142,20 @@ export function registerDigidLogin(app: FastifyInstance, sessions: Sessions, dig
   app.get('/login', async (request, reply) => {
     const session = await sessions.ensure(request, reply);
     if (session.data.user) return reply.redirect('/', 303);
-    const pkce = createPkce();
-    const nonce = randomToken();
-    const state = await sessions.beginFlow(session, { kind: 'login', codeVerifier: pkce.codeVerifier, nonce });
-    return reply.redirect(await digid.authorizationUrl({ state, nonce, codeChallenge: pkce.codeChallenge }), 302);
+    const { url, state, code_verifier, nonce } = await digid.startLogin();
+    await sessions.saveFlow(session, state, { kind: 'login', codeVerifier: code_verifier, nonce });
+    return reply.redirect(url, 302);
   });
 
   app.get('/login/callback', async (request, reply) => {
-    const state = queryParam(request, 'state');
-    if (state === undefined) throw new BadRequest('The login answer has no state.');
-    const session = await sessions.load(request);
-    const flow = await sessions.takeFlow(session, state);
-    // spec §8 item 24 (for the PGO's own login too): RFC 6749 §10.12, OIDC Core §3.1.2.7
-    if (flow?.kind !== 'login') throw new BadRequest('This login answer does not belong to a login started in this browser.');
-    checkResponseIssuer(request, digid.issuer);
-    const error = queryParam(request, 'error');
-    if (error !== undefined) throw new BadRequest(`DigiD did not log you in (${errorCode(error) ?? 'error'}).`);
-    const code = queryParam(request, 'code');
-    if (code === undefined) throw new BadRequest('The login answer has no code.');
+    // spec §8 item 24 (for the PGO's own login too): RFC 6749 §10.12, OIDC Core §3.1.2.7, RFC 9207 §2.4
+    const { session, flow, code } = await readCallback(sessions, request, {
+      kinds: ['login'],
+      issuer: digid.issuer,
+      issRequired: await digid.issRequired(),
+      foreign: 'This login answer does not belong to a login started in this browser.',
+      refused: 'DigiD did not log you in',
+    });
 
     const person = await digid.login({ code, codeVerifier: flow.codeVerifier, nonce: flow.nonce });
     const own: DossierRef = { bsn: person.bsn, name: person.name, relation: person.act ? 'represented' : 'self', person: identifyingData(person) };

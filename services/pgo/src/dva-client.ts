@@ -4,11 +4,13 @@
  * (RFC 7523 §2.2; spec §1.6 leaves the method to the implementation).
  */
 import { z } from 'zod';
+import { oauthErrorCode } from '@koppelmij/core';
 import { createClientAssertion, CLIENT_ASSERTION_TYPE, type ClientAssertionAlgorithm } from '@koppelmij/core/client-auth';
 import type { TokenExchangeResponse } from '@koppelmij/core/token-exchange';
 import type { PersonData } from '@koppelmij/core/identity';
 import type { SigningKey } from '@koppelmij/service-kit';
-import { errorCode, UpstreamError } from './errors.ts';
+import { UpstreamError } from './errors.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 
 export interface DvaClientOptions {
   /** The DVA issuer; also the one `aud` of the client assertion (decision D1). */
@@ -58,13 +60,12 @@ const ExchangeResponse = z.looseObject({
   scope: z.string().optional(),
 });
 
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** `123` or `Patient/123` (spec §4.3 shows both) → `123`; anything else → undefined. */
 export function patientId(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const id = value.startsWith('Patient/') ? value.slice('Patient/'.length) : value;
-  return FHIR_ID.test(id) ? id : undefined;
+  return isFhirId(id) ? id : undefined;
 }
 
 export class DvaClient {
@@ -150,7 +151,7 @@ export class DvaClient {
     const json: unknown = await response.json().catch(() => undefined);
     if (response.status === expected) return json;
     // RFC 6749 §5.2 error body; only a well-formed `error` code is kept.
-    const error = errorCode((json as { error?: unknown } | undefined)?.error);
+    const error = oauthErrorCode((json as { error?: unknown } | undefined)?.error);
     const message = error ? `The DVA refused the request (${error}).` : 'The DVA refused the request.';
     throw new UpstreamError('DVA', message, { error, status: response.status });
   }

@@ -59,11 +59,3 @@ export class UpstreamError extends PageError {
     this.upstreamStatus = details.status;
   }
 }
-
-// RFC 6749 §4.1.2.1 / §5.2: error = 1*( %x20-21 / %x23-5B / %x5D-7E )
-const ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
-
-/** An `error` value from a peer or the query, when it is RFC 6749 syntax; anything else is dropped. */
-export function errorCode(value: unknown): string | undefined {
-  return typeof value === 'string' && ERROR_CODE.test(value) ? value : undefined;
-}

@@ -7,50 +7,39 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { PgoContext } from './context.ts';
-import { BadRequest, errorCode } from './errors.ts';
-import { exchangeLaunchAuthorizationCode } from './launch-3a.ts';
-import type { PreparedLaunch } from './launch-code.ts';
-import { checkResponseIssuer, queryParam, requireDossier } from './params.ts';
-import { createPkce } from './pkce.ts';
-import type { Session } from './session.ts';
+import { authorizationUrl, startAuthorization } from '@koppelmij/core/authorization';
+import { dvaIssuer, readCallback } from './callback.ts';
+import type { LaunchStart, PreparedLaunch } from './launch-code.ts';
+import { exchangeLaunchAuthorizationCode } from './launch-exchange.ts';
+import { requireDossier } from './params.ts';
 
 /** The redirect_uri of option 1's authorization (registered for the PGO at the DVA). */
 export const OPTION_1_CALLBACK = '/callback_option1';
 
 /** Steps 3–4: `state` bound to this session, PKCE, and the module named in `audience`. */
-export async function startOption1(ctx: PgoContext, reply: FastifyReply, session: Session, launch: PreparedLaunch): Promise<FastifyReply> {
-  const pkce = createPkce();
-  const state = await ctx.sessions.beginFlow(session, { kind: 'launch-1', ...launch, codeVerifier: pkce.codeVerifier });
-  const url = new URL(ctx.dva.authorizationEndpoint);
-  url.search = new URLSearchParams({
-    response_type: 'code',
+export async function startOption1(ctx: PgoContext, reply: FastifyReply, { session, launch }: LaunchStart): Promise<FastifyReply> {
+  const { params, state, code_verifier } = startAuthorization({
     client_id: ctx.config.clientId,
     redirect_uri: `${ctx.config.pgoUrl}${OPTION_1_CALLBACK}`,
     scope: ctx.config.launchScope,
-    state,
-    code_challenge: pkce.codeChallenge,
-    code_challenge_method: 'S256',
     // [impl] "how the DVA learns which module the consent in step 5 is for": as 3a's W1 names it
-    audience: launch.audience,
-  }).toString();
-  return reply.redirect(url.href, 302);
+    params: { audience: launch.audience },
+  });
+  await ctx.sessions.saveFlow(session, state, { kind: 'launch-1', ...launch, codeVerifier: code_verifier });
+  return reply.redirect(authorizationUrl(ctx.dva.authorizationEndpoint, params), 302);
 }
 
 /** Step 6, then steps 7–8. */
 export function registerOption1(app: FastifyInstance, ctx: PgoContext): void {
   app.get(OPTION_1_CALLBACK, async (request, reply) => {
-    const state = queryParam(request, 'state');
-    if (state === undefined) throw new BadRequest('The answer from the care provider has no state.');
-    const session = await ctx.sessions.load(request);
-    const flow = await ctx.sessions.takeFlow(session, state);
-    // spec §8 item 24; RFC 6749 §10.12
-    if (flow?.kind !== 'launch-1') throw new BadRequest('This answer does not belong to a module launch started in this browser.');
+    // spec §8 item 24; RFC 6749 §10.12; RFC 9207 §2.4
+    const { session, flow, code } = await readCallback(ctx.sessions, request, {
+      kinds: ['launch-1'],
+      ...dvaIssuer(ctx.config),
+      foreign: 'This answer does not belong to a module launch started in this browser.',
+      refused: 'The care provider did not allow the launch',
+    });
     requireDossier(session, flow.bsn);
-    checkResponseIssuer(request, ctx.config.dvaAuthUrl);
-    const error = queryParam(request, 'error');
-    if (error !== undefined) throw new BadRequest(`The care provider did not allow the launch (${errorCode(error) ?? 'error'}).`);
-    const code = queryParam(request, 'code');
-    if (code === undefined) throw new BadRequest('The answer from the care provider has no code.');
     const launch: PreparedLaunch = { bsn: flow.bsn, taskId: flow.taskId, audience: flow.audience, address: flow.address };
     return exchangeLaunchAuthorizationCode(ctx, reply, launch, code, flow.codeVerifier);
   });

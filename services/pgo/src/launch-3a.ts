@@ -1,74 +1,35 @@
 /**
- * Starting a module with option 3a. `POST /dossier/:bsn/tasks/:taskId/start` runs W0, then
- * either 3a-W (W1–W3 here; the DVA answers W4/W5; W6–W9 at `GET /callback_stepup`) or 3a-P
- * (launch-backchannel.ts). Only the launch code reaches the browser (spec §8 item 26).
- * The same route dispatches by the module's registered launch option (1: launch-1.ts, 2a/2b:
- * smart-as/, 3b: launch-3b.ts) and level (TL: launch-link.ts).
+ * Option 3a (spec §3.1; docs/option-3a.md) after W0: either 3a-W (W1–W3 here; the DVA answers
+ * W4/W5; W6–W9 at `GET /callback_stepup`) or 3a-P (launch-backchannel.ts), by `LAUNCH_PREP_MODE`.
+ * `/callback_stepup` also completes 3a-P's step-up.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ACR_LAUNCH_AUTHORIZATION, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE } from '@koppelmij/core/token-exchange';
-import { resolveLaunchTarget } from './chain.ts';
+import { authorizationUrl, startAuthorization } from '@koppelmij/core/authorization';
+import { ACR_LAUNCH_AUTHORIZATION, TOKEN_TYPE } from '@koppelmij/core/token-exchange';
+import { dvaIssuer, readCallback } from './callback.ts';
 import type { PgoContext } from './context.ts';
-import { isFinished } from './dossier-store.ts';
-import { BadRequest, Conflict, errorCode, NotFound, PageError } from './errors.ts';
-import { FhirClient } from './fhir.ts';
-import { launchBackchannel, completeStepUp } from './launch-backchannel.ts';
-import { launchCodeFrom, launchModule, type PreparedLaunch } from './launch-code.ts';
-import { startOption1 } from './launch-1.ts';
-import { startOption3b } from './launch-3b.ts';
-import { openTaskLink } from './launch-link.ts';
-import { checkResponseIssuer, isFhirId, pathParam, queryParam, requireDossier } from './params.ts';
-import { createPkce } from './pkce.ts';
-import { returnUrl } from './return.ts';
-import { checkCsrf, type Session } from './session.ts';
-import { startDelegatedLaunch } from './smart-as/index.ts';
+import { completeStepUp, launchBackchannel } from './launch-backchannel.ts';
+import type { LaunchStart, PreparedLaunch } from './launch-code.ts';
+import { exchangeLaunchAuthorizationCode } from './launch-exchange.ts';
+import { requireDossier } from './params.ts';
 
-export function registerLaunch(app: FastifyInstance, ctx: PgoContext): void {
-  const { config, sessions, dossiers, registrations } = ctx;
+/** The start of option 3a: 3a-W with PAR and the launch cookie, or 3a-P by back channel. */
+export function startOption3a(ctx: PgoContext, reply: FastifyReply, { session, launch, collect }: LaunchStart): Promise<FastifyReply> {
+  if (ctx.config.launchPrepMode === 'par-cookie') return pushLaunchAuthorization(ctx, reply, session, launch, collect.accessToken);
+  return launchBackchannel(ctx, reply, session, launch, collect.accessToken);
+}
 
-  app.post('/dossier/:bsn/tasks/:taskId/start', async (request, reply) => {
-    const { session, dossier } = requireDossier(await sessions.load(request), pathParam(request, 'bsn'));
-    checkCsrf(session, request.body);
-    const taskId = pathParam(request, 'taskId');
-    const data = await dossiers.data(dossier.bsn);
-    // Only a Task this dossier collected can be started.
-    if (!isFhirId(taskId) || !data?.tasks.some((t) => t.id === taskId)) throw new NotFound('This dossier has no such task.');
-
-    // W0 (spec §6.6), always fresh: the collected summary may be stale.
-    const { accessToken, patient } = await dossiers.collectToken(dossier.bsn);
-    const target = await resolveLaunchTarget(new FhirClient({ base: config.dvaFhirUrl, accessToken, fetch: ctx.fetch }), taskId);
-    // spec §5 level TL: the Endpoint names a link of the PGO's catalogue; opened without launch or data
-    if (registrations.catalogue.get(target.clientId)?.integrationLevel === 'TL') return openTaskLink(reply, target.launchUrl);
-    const module = registrations.modules.get(target.clientId);
-    if (!module) throw new PageError(422, 'This module cannot be started', `The module "${target.clientId}" is not registered at this PGO.`);
-    const option = module.launchOption;
-    if (option === undefined) throw new PageError(422, 'This module cannot be started', 'This module is started on its own (level S), not from a task.');
-    const status = typeof target.task.status === 'string' ? target.task.status : 'unknown';
-    if (isFinished(status)) throw new Conflict(`This task is ${status}; its module cannot be started any more.`);
-
-    const launch: PreparedLaunch = { bsn: dossier.bsn, taskId, audience: target.clientId, address: target.launchUrl };
-    if (option === '2a' || option === '2b') return startDelegatedLaunch(ctx, reply, session, launch, option); // docs/option-2a-2b.md
-    if (option === '1') return startOption1(ctx, reply, session, launch); // docs/option-1.md
-    if (option === '3b') return startOption3b(ctx, reply, launch, patient); // docs/option-3b.md
-    if (config.launchPrepMode === 'par-cookie') return pushLaunchAuthorization(ctx, reply, session, launch, accessToken);
-    return launchBackchannel(ctx, reply, session, launch, accessToken);
-  });
-
+/** `GET /callback_stepup`: W6 of 3a-W, and step 3 of 3a-P's step-up. */
+export function registerOption3a(app: FastifyInstance, ctx: PgoContext): void {
   app.get('/callback_stepup', async (request, reply) => {
-    const state = queryParam(request, 'state');
-    if (state === undefined) throw new BadRequest('The answer from the care provider has no state.');
-    const session = await sessions.load(request);
-    const flow = await sessions.takeFlow(session, state);
-    // W6: "The PGO aborts on a state mismatch" (spec §8 item 24).
-    if (flow?.kind !== 'launch' && flow?.kind !== 'step-up') {
-      throw new BadRequest('This answer does not belong to a module launch started in this browser.');
-    }
+    // W6: "The PGO aborts on a state mismatch" (spec §8 item 24); RFC 9207 §2.4
+    const { session, flow, code } = await readCallback(ctx.sessions, request, {
+      kinds: ['launch', 'step-up'],
+      ...dvaIssuer(ctx.config),
+      foreign: 'This answer does not belong to a module launch started in this browser.',
+      refused: 'The care provider did not allow the launch',
+    });
     requireDossier(session, flow.bsn);
-    checkResponseIssuer(request, config.dvaAuthUrl);
-    const error = queryParam(request, 'error');
-    if (error !== undefined) throw new BadRequest(`The care provider did not allow the launch (${errorCode(error) ?? 'error'}).`);
-    const code = queryParam(request, 'code');
-    if (code === undefined) throw new BadRequest('The answer from the care provider has no code.');
     const launch: PreparedLaunch = { bsn: flow.bsn, taskId: flow.taskId, audience: flow.audience, address: flow.address };
     if (flow.kind === 'step-up') return completeStepUp(ctx, reply, launch, code, flow.codeVerifier);
     return exchangeLaunchAuthorizationCode(ctx, reply, launch, code, flow.codeVerifier);
@@ -79,53 +40,18 @@ export function registerLaunch(app: FastifyInstance, ctx: PgoContext): void {
 async function pushLaunchAuthorization(
   ctx: PgoContext,
   reply: FastifyReply,
-  session: Session,
+  session: LaunchStart['session'],
   launch: PreparedLaunch,
   subjectToken: string,
 ): Promise<FastifyReply> {
-  const pkce = createPkce();
-  const state = await ctx.sessions.beginFlow(session, { kind: 'launch', ...launch, codeVerifier: pkce.codeVerifier });
   // W1 (spec §3.1.1 table; client_id and client authentication are added by the DVA client)
-  const { requestUri } = await ctx.dva.pushAuthorizationRequest({
-    response_type: 'code',
+  const { params, state, code_verifier } = startAuthorization({
     redirect_uri: `${ctx.config.pgoUrl}/callback_stepup`,
-    audience: launch.audience,
-    subject_token: subjectToken,
-    subject_token_type: TOKEN_TYPE.ACCESS_TOKEN,
-    acr_values: ACR_LAUNCH_AUTHORIZATION,
-    state,
     scope: ctx.config.launchScope,
-    code_challenge: pkce.codeChallenge,
-    code_challenge_method: 'S256',
+    params: { audience: launch.audience, subject_token: subjectToken, subject_token_type: TOKEN_TYPE.ACCESS_TOKEN, acr_values: ACR_LAUNCH_AUTHORIZATION },
   });
+  await ctx.sessions.saveFlow(session, state, { kind: 'launch', ...launch, codeVerifier: code_verifier });
+  const { requestUri } = await ctx.dva.pushAuthorizationRequest(params);
   // W3; RFC 9126 §4: only client_id and request_uri (state is inside the pushed request).
-  const url = new URL(ctx.dva.authorizationEndpoint);
-  url.search = new URLSearchParams({ client_id: ctx.config.clientId, request_uri: requestUri }).toString();
-  return reply.redirect(url.href, 302);
-}
-
-/** W7–W9: the token exchange with the W6 code as `actor_token`, then the browser to the module (also option 1, docs/option-1.md). */
-export async function exchangeLaunchAuthorizationCode(
-  ctx: PgoContext,
-  reply: FastifyReply,
-  launch: PreparedLaunch,
-  code: string,
-  codeVerifier: string,
-): Promise<FastifyReply> {
-  const { accessToken } = await ctx.dossiers.collectToken(launch.bsn);
-  // W7 (spec §3.1.1 table); client_id and client authentication are added by the DVA client.
-  const body = new URLSearchParams({
-    grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
-    subject_token: accessToken,
-    subject_token_type: TOKEN_TYPE.ACCESS_TOKEN,
-    actor_token: code,
-    actor_token_type: TOKEN_TYPE.LAUNCH_AUTHORIZATION_CODE,
-    requested_token_type: TOKEN_TYPE.LAUNCH_CODE,
-    audience: launch.audience,
-    code_verifier: codeVerifier,
-    resource: `Task/${launch.taskId}`,
-    return_url: returnUrl(ctx, launch.bsn, launch.taskId),
-  });
-  const launchCode = launchCodeFrom(await ctx.dva.tokenExchange(body), TOKEN_TYPE.LAUNCH_CODE); // W8
-  return launchModule(ctx, reply, launch, launchCode); // W9
+  return reply.redirect(authorizationUrl(ctx.dva.authorizationEndpoint, { client_id: ctx.config.clientId, request_uri: requestUri }), 302);
 }

@@ -10,7 +10,7 @@ import { SignJWT } from 'jose';
 import { randomToken } from '@koppelmij/core';
 import { html, raw } from '@koppelmij/service-kit';
 import type { PgoContext } from './context.ts';
-import type { PreparedLaunch } from './launch-code.ts';
+import type { LaunchStart, PreparedLaunch } from './launch-code.ts';
 import { returnUrl } from './return.ts';
 import { renderPage } from './views.ts';
 
@@ -42,8 +42,8 @@ const AUTO_SUBMIT_HASH = `'sha256-${createHash('sha256').update(AUTO_SUBMIT).dig
  * (`LAUNCH_REDIRECT=form_post`, spec §7.4 `launch.redirectMode`). Only the module id and the
  * signed context travel through the browser, never a token (spec §8 item 26).
  */
-export async function startOption3b(ctx: PgoContext, reply: FastifyReply, launch: PreparedLaunch, patient: string): Promise<FastifyReply> {
-  const params = { module: launch.audience, context: await launchContext(ctx, launch, patient) };
+export async function startOption3b(ctx: PgoContext, reply: FastifyReply, { launch, collect }: LaunchStart): Promise<FastifyReply> {
+  const params = { module: launch.audience, context: await launchContext(ctx, launch, collect.patient) };
   const endpoint = `${ctx.config.dvaAuthUrl}/launch-module`;
   reply.header('cache-control', 'no-store');
   if (ctx.config.launchRedirect === '302') return reply.redirect(`${endpoint}?${new URLSearchParams(params)}`, 302);

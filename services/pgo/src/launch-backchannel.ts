@@ -3,11 +3,11 @@
  * (step 2), with the optional 2025 step-up (step 3) when `LAUNCH_PREP_MODE=backchannel+stepup`.
  */
 import type { FastifyReply } from 'fastify';
+import { authorizationUrl, startAuthorization } from '@koppelmij/core/authorization';
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE } from '@koppelmij/core/token-exchange';
 import type { PgoContext } from './context.ts';
 import { UpstreamError } from './errors.ts';
 import { launchCodeFrom, launchModule, type PreparedLaunch } from './launch-code.ts';
-import { createPkce } from './pkce.ts';
 import { returnUrl } from './return.ts';
 import type { Session } from './session.ts';
 
@@ -25,20 +25,14 @@ export async function launchBackchannel(
     if (!(ctx.config.launchPrepMode === 'backchannel+stepup' && isStepUpRequired(error))) throw error;
   }
   // Step 3: an authorization code flow at the DVA with a fresh login, back at /callback_stepup.
-  const pkce = createPkce();
-  const state = await ctx.sessions.beginFlow(session, { kind: 'step-up', ...launch, codeVerifier: pkce.codeVerifier });
-  const url = new URL(ctx.dva.authorizationEndpoint);
-  url.search = new URLSearchParams({
-    response_type: 'code',
+  const { params, state, code_verifier } = startAuthorization({
     client_id: ctx.config.clientId,
     redirect_uri: `${ctx.config.pgoUrl}/callback_stepup`,
     scope: ctx.registrations.pgo.scope,
-    state,
-    code_challenge: pkce.codeChallenge,
-    code_challenge_method: 'S256',
-    prompt: 'login', // OIDC Core §3.1.2.1: the DVA must authenticate the person again
-  }).toString();
-  return reply.redirect(url.href, 302);
+    params: { prompt: 'login' }, // OIDC Core §3.1.2.1: the DVA must authenticate the person again
+  });
+  await ctx.sessions.saveFlow(session, state, { kind: 'step-up', ...launch, codeVerifier: code_verifier });
+  return reply.redirect(authorizationUrl(ctx.dva.authorizationEndpoint, params), 302);
 }
 
 /**

@@ -7,6 +7,7 @@ import { TOKEN_TYPE, TOKEN_TYPE_N_A, type TokenExchangeResponse } from '@koppelm
 import type { PgoContext } from './context.ts';
 import { UpstreamError } from './errors.ts';
 import { sendToModule } from './launch-redirect.ts';
+import type { Session } from './session.ts';
 
 /** One launch after W0 (spec §3.1.1): where it goes and for which Task. */
 export interface PreparedLaunch {
@@ -17,6 +18,17 @@ export interface PreparedLaunch {
   /** `Endpoint.address`, the module's launch URL. */
   address: string;
 }
+
+/** What every launch option starts from, after W0: the session, the launch, and the dossier's collect token. */
+export interface LaunchStart {
+  session: Session;
+  launch: PreparedLaunch;
+  /** The collect token (the 3a `subject_token`) and the patient it is for. */
+  collect: { accessToken: string; patient: string };
+}
+
+/** One launch option's start (docs/option-*.md); the router picks it by the module's registration. */
+export type LaunchStarter = (ctx: PgoContext, reply: FastifyReply, start: LaunchStart) => Promise<FastifyReply>;
 
 const LAUNCH_CODE_TYPES: readonly string[] = [TOKEN_TYPE.LAUNCH_CODE, TOKEN_TYPE.ONE_TIME_CODE];
 

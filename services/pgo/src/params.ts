@@ -6,8 +6,6 @@ import type { FastifyRequest } from 'fastify';
 import { BadRequest, Forbidden, NotFound } from './errors.ts';
 import type { DossierRef, Session } from './session.ts';
 
-// FHIR R4 datatypes: id = [A-Za-z0-9\-\.]{1,64}
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const BSN = /^[0-9]{9}$/;
 
 /**
@@ -22,26 +20,10 @@ export function queryParam(request: FastifyRequest, name: string): string | unde
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/**
- * RFC 9207 §2.4: an authorization response's `iss`, when present, must be the issuer the
- * request went to (mix-up defence, RFC 9700 §4.4).
- *
- * @throws {BadRequest} another issuer
- */
-export function checkResponseIssuer(request: FastifyRequest, issuer: string): void {
-  const iss = queryParam(request, 'iss');
-  if (iss !== undefined && iss !== issuer) throw new BadRequest('This answer comes from another server than the one asked.');
-}
-
 /** A path parameter as a string ('' when absent). */
 export function pathParam(request: FastifyRequest, name: string): string {
   const value = (request.params as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value : '';
-}
-
-/** True when `value` is a FHIR logical id. */
-export function isFhirId(value: string): boolean {
-  return FHIR_ID.test(value);
 }
 
 /**

@@ -5,11 +5,12 @@
  */
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { timingSafeEqualString } from '@koppelmij/core';
+import { oauthErrorCode, timingSafeEqualString } from '@koppelmij/core';
 import type { PgoContext } from './context.ts';
-import { errorCode, Forbidden, NotFound, PageError } from './errors.ts';
+import { Forbidden, NotFound, PageError } from './errors.ts';
 import { FhirClient } from './fhir.ts';
-import { isFhirId, queryParam } from './params.ts';
+import { queryParam } from './params.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 
 /**
  * A stable pseudonym of a dossier for URLs that leave the PGO: the `return_url` reaches the
@@ -45,7 +46,7 @@ export function registerReturn(app: FastifyInstance, ctx: PgoContext): void {
     // spec §4.6: "re-reads GET /Task/{id}, and shows the status and any error".
     const notices: string[] = [];
     const moduleError = queryParam(request, 'error');
-    if (moduleError !== undefined) notices.push(`The module reported: ${errorCode(moduleError) ?? 'an error'}.`);
+    if (moduleError !== undefined) notices.push(`The module reported: ${oauthErrorCode(moduleError) ?? 'an error'}.`);
     try {
       const { accessToken } = await ctx.dossiers.collectToken(dossier.bsn);
       const fhir = new FhirClient({ base: ctx.config.dvaFhirUrl, accessToken, fetch: ctx.fetch });

@@ -9,7 +9,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import { matchIdentity, type PersonData } from '@koppelmij/core/identity';
-import { readTasks } from './collect.ts';
+import { readTasks } from './tasks.ts';
 import type { IdentityConfig, Safeguard } from './config.ts';
 import type { PgoContext } from './context.ts';
 import type { DvaTokens } from './dva-client.ts';

@@ -105,8 +105,13 @@ export class Sessions {
   /** Stores `flow` for `ttl` seconds and returns its new `state` (RFC 6749 §10.12: bound to the session). */
   async beginFlow(session: Session, flow: Flow, ttl = 600): Promise<string> {
     const state = randomToken();
-    await this.#store.set(flowKey(session.id, state), flow, ttl);
+    await this.saveFlow(session, state, flow, ttl);
     return state;
+  }
+
+  /** Stores `flow` under the `state` of an authorization request (core `startAuthorization`), bound to the session. */
+  async saveFlow(session: Session, state: string, flow: Flow, ttl = 600): Promise<void> {
+    await this.#store.set(flowKey(session.id, state), flow, ttl);
   }
 
   /**

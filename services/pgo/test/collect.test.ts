@@ -154,9 +154,32 @@ describe('collect (spec §2.3)', () => {
     const dossier = await s.browser.get(`/dossier/${BSN}`);
     const redirect = new URL((await s.browser.post(`/dossier/${BSN}/collect`, { csrf: csrfFrom(dossier.body) })).headers.location as string);
     const state = redirect.searchParams.get('state')!;
-    const response = await s.browser.get(`/callback?error=access_denied&state=${state}`);
+    const response = await s.browser.get(`/callback?error=access_denied&state=${state}&iss=${encodeURIComponent(URLS.dva)}`);
     expect(response.statusCode).toBe(400);
     expect(response.body).toContain('(access_denied)');
+  });
+
+  // RFC 9207 §2.4: the DVA advertises authorization_response_iss_parameter_supported
+  it.each([
+    ['names another issuer (mix-up)', `&iss=${encodeURIComponent('https://evil.example')}`, 'another server than the one asked'],
+    ['names no issuer', '', 'does not name the server it comes from'],
+  ])('refuses a collect answer that %s and never redeems its code', async (_name, iss, text) => {
+    const s = await world();
+    await login(s);
+    const dossier = await s.browser.get(`/dossier/${BSN}`);
+    const back = new URL(s.world.dvaAuthorize((await s.browser.post(`/dossier/${BSN}/collect`, { csrf: csrfFrom(dossier.body) })).headers.location as string));
+    const response = await s.browser.get(`/callback?code=${back.searchParams.get('code')}&state=${back.searchParams.get('state')}${iss}`);
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain(text);
+    expect(s.world.tokenRequests).toEqual([]);
+  });
+
+  it('refuses a DigiD login answer without iss, and logs nobody in (RFC 9207 §2.4)', async () => {
+    const s = await world();
+    const back = new URL(s.world.digidAuthorize((await s.browser.get('/login')).headers.location as string));
+    back.searchParams.delete('iss');
+    expect((await s.browser.get(back.href)).statusCode).toBe(400);
+    expect((await s.browser.get('/')).body).toContain('data-testid="pgo-login"');
   });
 
   it('answers a repeated parameter with 400, not 500', async () => {

@@ -7,6 +7,7 @@ import type { JWTPayload } from 'jose';
 import { InvalidClient } from '../errors/index.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import { tupleKey } from '../store/keys.ts';
+import { readCnfJkt } from '../dpop/cnf.ts';
 
 /** Seconds of clock skew allowed on `exp` (RFC 7519 §4.1.4 "some small leeway"). */
 export const CLOCK_SKEW = 5;
@@ -14,9 +15,6 @@ export const CLOCK_SKEW = 5;
 export const MAX_FUTURE = 60;
 /** Longest `jti` accepted: a bounded length (security-checklists §3 (9)). */
 export const MAX_JTI_LENGTH = 256;
-
-// RFC 7638 §3 thumbprint of SHA-256: 32 bytes = 43 base64url characters without padding.
-const JKT = /^[A-Za-z0-9_-]{43}$/;
 
 export interface ClaimsPolicy {
   clientId: string;
@@ -65,15 +63,13 @@ export function checkTimes(claims: JWTPayload, policy: ClaimsPolicy): void {
 
 /** security-checklists §3 (10): the Koppelmij `cnf.jkt` (options 2a/2b). Returns it when present. */
 export function checkCnf(claims: JWTPayload, policy: ClaimsPolicy): { jkt: string } | undefined {
-  const { cnf } = claims as { cnf?: unknown };
-  if (cnf === undefined) {
+  const cnf = readCnfJkt((claims as { cnf?: unknown }).cnf); // RFC 7800 §3.1, RFC 9449 §6.1
+  if (!cnf.present) {
     if (policy.requireCnf) throw new InvalidClient('client assertion cnf missing');
     return undefined;
   }
-  const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
-  // RFC 7800 §3.1 cnf; RFC 9449 §6.1 jkt = base64url SHA-256 thumbprint.
-  if (typeof jkt !== 'string' || !JKT.test(jkt)) throw new InvalidClient('client assertion cnf malformed');
-  return { jkt };
+  if (cnf.jkt === undefined) throw new InvalidClient('client assertion cnf malformed');
+  return { jkt: cnf.jkt };
 }
 
 /**

@@ -16,3 +16,8 @@ export {
   type VerifiedResourceRequest,
   type VerifyResourceRequestOptions,
 } from './resource.ts';
+export {
+  DpopClient, DpopNonceMemory,
+  type DpopClientOptions, type DpopFetch, type DpopFetchOptions, type DpopRequestInit,
+} from './client.ts';
+export { assertionBindsProof, readCnfJkt, type CnfJkt } from './cnf.ts';

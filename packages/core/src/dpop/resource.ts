@@ -6,6 +6,7 @@ import { InvalidToken } from '../errors/oauth-error.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import type { Clock } from '../util/clock.ts';
 import { presentedToken } from './authorization.ts';
+import { readCnfJkt } from './cnf.ts';
 import type { DpopNonces } from './nonce.ts';
 import { verifyDpopProof, type VerifiedDpopProof, type VerifyDpopProofOptions } from './verify.ts';
 
@@ -38,9 +39,6 @@ export interface VerifiedResourceRequest {
   /** Present when the token is DPoP-bound. */
   proof?: VerifiedDpopProof;
 }
-
-// RFC 7638 SHA-256 thumbprint: 32 bytes, base64url without padding.
-const JKT = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * Authorizes a request to a protected resource (RFC 9449 §7.1: "MUST NOT grant access to the
@@ -85,12 +83,11 @@ export async function verifyResourceRequest(request: ResourceRequest, options: V
 
 /** The `cnf.jkt` the token is bound to (RFC 9449 §6.1), or undefined for an unbound token. */
 function boundKey(claims: AccessTokenClaims): string | undefined {
-  const { cnf, token_type } = claims;
-  if (cnf === undefined) return undefined;
+  const { token_type } = claims;
+  const cnf = readCnfJkt(claims.cnf);
+  if (!cnf.present) return undefined;
   // a confirmation this server cannot check (e.g. RFC 8705 x5t#S256) must not degrade to Bearer
-  if (typeof cnf !== 'object' || cnf === null || typeof cnf.jkt !== 'string' || !JKT.test(cnf.jkt)) {
-    throw new InvalidToken('The access token binding is not supported');
-  }
+  if (cnf.jkt === undefined) throw new InvalidToken('The access token binding is not supported');
   // RFC 9449 §6.2: an introspected token_type, when present, is DPoP (case-insensitive, RFC 6749 §5.1)
   if (token_type !== undefined && (typeof token_type !== 'string' || token_type.toLowerCase() !== 'dpop')) {
     throw new InvalidToken('The access token is not DPoP-bound');

@@ -1,2 +1,3 @@
 export * from './oauth-error.ts';
 export * from './operation-outcome.ts';
+export * from './error-code.ts';

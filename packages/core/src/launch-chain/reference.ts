@@ -2,6 +2,7 @@
  * FHIR R4 references as the launch chain reads them: literal references into one server, and
  * the small JSON helpers for FHIR from a peer that is not trusted to be well-formed.
  */
+import { relativeReference } from '../fhir/id.ts';
 
 /** A FHIR resource as JSON. */
 export interface FhirResource {
@@ -16,8 +17,6 @@ export interface LocalReference {
   id: string;
 }
 
-// FHIR R4 §3.1 (references): a relative literal reference is `[type]/[id]`.
-const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
 
 /**
  * Reads `reference` as a literal reference into `base` (FHIR R4 §2.3.0 "Resource references"):
@@ -27,8 +26,7 @@ const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
 export function localReference(reference: string, base: string): LocalReference | undefined {
   const prefix = `${base}/`;
   const path = reference.startsWith(prefix) ? reference.slice(prefix.length) : reference;
-  const match = RELATIVE.exec(path);
-  return match ? { type: match[1]!, id: match[2]! } : undefined;
+  return relativeReference(path); // FHIR R4 §3.1 (references): `[type]/[id]`
 }
 
 /** `value` when it is an array, else an empty one: FHIR JSON from a peer is not trusted to be well-formed. */

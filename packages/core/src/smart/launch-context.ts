@@ -1,6 +1,7 @@
 /**
  * Launch context → the module's token-response members (spec §4.3, §4.5; decisions D10, D11).
  */
+import { isFhirId, relativeReference } from '../fhir/id.ts';
 
 /** The launch context the DVA stored for a launch code. */
 export interface LaunchContext {
@@ -60,10 +61,6 @@ export interface LaunchContextFields {
   intent?: string;
 }
 
-// FHIR R4 `id` datatype.
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
-const TASK_REFERENCE = /^Task\/[A-Za-z0-9\-.]{1,64}$/;
-const RESOURCE_REFERENCE = /^[A-Z][A-Za-z]{0,63}\/[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * Builds the launch-context members of a module token response.
@@ -76,11 +73,11 @@ const RESOURCE_REFERENCE = /^[A-Z][A-Za-z]{0,63}\/[A-Za-z0-9\-.]{1,64}$/;
 export function launchContextFields(ctx: LaunchContext, options: LaunchContextOptions = {}): LaunchContextFields {
   const delivery = new Set(options.taskDelivery ?? ['fhirContext']);
   const resources = ctx.resources ?? [];
-  if (!FHIR_ID.test(ctx.patient)) throw new TypeError('launch context: patient must be a FHIR id');
-  if (ctx.task !== undefined && !TASK_REFERENCE.test(ctx.task)) throw new TypeError('launch context: task must be Task/<id>');
+  if (!isFhirId(ctx.patient)) throw new TypeError('launch context: patient must be a FHIR id');
+  if (ctx.task !== undefined && !relativeReference(ctx.task, 'Task')) throw new TypeError('launch context: task must be Task/<id>');
   for (const r of resources) {
     // spec §4.2: the patient comes from the subject token, never as a launch resource.
-    if (!RESOURCE_REFERENCE.test(r) || r.startsWith('Patient/')) throw new TypeError('launch context: resources must be Type/<id>, not Patient');
+    if (!relativeReference(r) || r.startsWith('Patient/')) throw new TypeError('launch context: resources must be Type/<id>, not Patient');
   }
   if (ctx.task !== undefined && delivery.size === 0) throw new TypeError('launch context: no taskDelivery for the Task');
   if (resources.length > 0 && !delivery.has('fhirContext') && !delivery.has('authorization_details')) {

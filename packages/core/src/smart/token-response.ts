@@ -5,6 +5,7 @@
  * Both readers fail closed: when the deliveries disagree, or one delivery names two Tasks or two
  * patients, the context is ambiguous and they return `undefined`.
  */
+import { FHIR_ID_SOURCE, relativeReference } from '../fhir/id.ts';
 
 export interface TokenResponseReadOptions {
   /**
@@ -14,8 +15,8 @@ export interface TokenResponseReadOptions {
   fhirBase?: string;
 }
 
-const TASK_REFERENCE = /^Task\/[A-Za-z0-9\-.]{1,64}$/;
-const PATIENT = /^(?:Patient\/)?([A-Za-z0-9\-.]{1,64})$/;
+// decision D10: `123` or `Patient/123`
+const PATIENT = new RegExp(`^(?:Patient/)?(${FHIR_ID_SOURCE})$`);
 
 /**
  * The Task reference (`Task/<id>`) from SMART `fhirContext`, Koppeltaal `resource`, or a
@@ -60,7 +61,7 @@ function collectTasks(fhirContext: unknown, found: Set<string>): void {
 function addTask(reference: unknown, found: Set<string>): void {
   if (typeof reference !== 'string' || !reference.startsWith('Task/')) return;
   // A malformed Task reference is recorded as '', so it makes the result ambiguous rather than absent.
-  found.add(TASK_REFERENCE.test(reference) ? reference : '');
+  found.add(relativeReference(reference, 'Task') ? reference : '');
 }
 
 function fhirContextDetails(body: Record<string, unknown>, options: TokenResponseReadOptions): Array<Record<string, unknown>> {

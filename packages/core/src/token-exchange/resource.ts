@@ -1,4 +1,5 @@
 import { InvalidTarget } from '../errors/oauth-error.ts';
+import { relativeReference } from '../fhir/id.ts';
 
 /** A `resource` value of the token exchange, reduced to a FHIR literal reference (spec §4.2). */
 export interface FhirResourceTarget {
@@ -15,9 +16,6 @@ export interface FhirResourceTargetOptions {
   patientResource: 'reject' | 'ignore';
 }
 
-// FHIR R4 datatypes (https://hl7.org/fhir/R4/datatypes.html#id): an id is [A-Za-z0-9\-\.]{1,64};
-// resource type names are [A-Z][A-Za-z]+.
-const RELATIVE_REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
 
 const URI_CHARACTERS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 
@@ -35,10 +33,10 @@ const MALFORMED = 'resource is not a valid FHIR resource reference';
  */
 export function parseFhirResourceTarget(value: string, options: FhirResourceTargetOptions): FhirResourceTarget | undefined {
   const reference = relativeToBase(value, options.fhirBase);
-  if (!RELATIVE_REFERENCE.test(reference)) throw new InvalidTarget(MALFORMED);
-  const slash = reference.indexOf('/');
-  const resourceType = reference.slice(0, slash);
-  const id = reference.slice(slash + 1);
+  // FHIR R4 datatypes: `Type/id` (core fhir unit)
+  const parsed = relativeReference(reference);
+  if (parsed === undefined) throw new InvalidTarget(MALFORMED);
+  const { type: resourceType, id } = parsed;
 
   // spec §4.2: "Patient is excluded (the patient comes from the subject token)"
   if (resourceType === 'Patient') {

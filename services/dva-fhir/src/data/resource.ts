@@ -1,6 +1,7 @@
 /**
  * FHIR R4 resources as this server handles them: plain JSON objects with a type and an id.
  */
+import { relativeReference } from '@koppelmij/core/fhir';
 
 export interface FhirMeta {
   versionId?: string;
@@ -40,11 +41,6 @@ export function isResourceType(type: string): type is ResourceType {
   return TYPES.has(type);
 }
 
-/** FHIR R4 `id` datatype: 1–64 of `A-Z a-z 0-9 - .`. */
-export const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
-
-/** A relative literal reference `Type/id` (FHIR R4 §2.3.0 "Literal references"). */
-const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]{0,63})\/([A-Za-z0-9\-.]{1,64})$/;
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -58,13 +54,12 @@ export function localReference(value: unknown, fhirBase: string): string | undef
   const reference = isObject(value) ? value.reference : value;
   if (typeof reference !== 'string') return undefined;
   const relative = reference.startsWith(`${fhirBase}/`) ? reference.slice(fhirBase.length + 1) : reference;
-  return RELATIVE_REFERENCE.test(relative) ? relative : undefined;
+  return relativeReference(relative) ? relative : undefined; // FHIR R4 §2.3.0 "Literal references"
 }
 
 /** Splits `Type/id`. */
 export function splitReference(reference: string): { type: string; id: string } | undefined {
-  const m = RELATIVE_REFERENCE.exec(reference);
-  return m ? { type: m[1]!, id: m[2]! } : undefined;
+  return relativeReference(reference);
 }
 
 /** The references in an element that may be a single Reference or an array of them. */

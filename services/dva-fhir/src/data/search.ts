@@ -4,7 +4,8 @@
  * ignoring `owner=` would return every Task the token may see instead of the few asked for.
  */
 import { FhirError } from '@koppelmij/core/errors';
-import { FHIR_ID, isObject, localReference, references, splitReference, type FhirResource, type ResourceType } from './resource.ts';
+import { isObject, localReference, references, splitReference, type FhirResource, type ResourceType } from './resource.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 
 interface TokenValue {
   system?: string;
@@ -125,7 +126,7 @@ function matchesValue(resource: FhirResource, parameter: SearchParameter, value:
     case 'reference': {
       // FHIR R4 §3.1.1.4.12 reference: `Type/id`, an absolute URL on this server, or a bare id
       const actual = parameter.values(resource, fhirBase);
-      if (FHIR_ID.test(value)) return actual.some((ref) => splitReference(ref)?.id === value);
+      if (isFhirId(value)) return actual.some((ref) => splitReference(ref)?.id === value);
       const wanted = localReference(value, fhirBase);
       return wanted !== undefined && actual.includes(wanted);
     }

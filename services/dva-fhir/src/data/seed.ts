@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { FHIR_ID, isObject, isResourceType, type FhirResource } from './resource.ts';
+import { isObject, isResourceType, type FhirResource } from './resource.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 
 const PLACEHOLDER = /\{\{([A-Z_]+)\}\}/g;
 
@@ -29,7 +30,7 @@ export function bundleResources(bundle: unknown, source = 'bundle'): FhirResourc
     if (!isObject(resource) || typeof resource.resourceType !== 'string' || !isResourceType(resource.resourceType)) {
       throw new Error(`${source}: entry[${i}] is not a supported resource`);
     }
-    if (typeof resource.id !== 'string' || !FHIR_ID.test(resource.id)) throw new Error(`${source}: entry[${i}] has no valid id`);
+    if (typeof resource.id !== 'string' || !isFhirId(resource.id)) throw new Error(`${source}: entry[${i}] has no valid id`);
     const key = `${resource.resourceType}/${resource.id}`;
     if (seen.has(key)) throw new Error(`${source}: ${key} appears twice`);
     seen.add(key);

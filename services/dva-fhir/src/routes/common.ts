@@ -3,8 +3,9 @@ import { FhirError } from '@koppelmij/core/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DvaFhirConfig } from '../config.ts';
 import { etagOf, VersionConflict, type FhirData } from '../data/fhir-data.ts';
-import { FHIR_ID, isObject, isResourceType, type FhirResource, type ResourceType } from '../data/resource.ts';
+import { isObject, isResourceType, type FhirResource, type ResourceType } from '../data/resource.ts';
 import type { Access, Policy } from '../policy.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 
 export interface RouteContext {
   config: DvaFhirConfig;
@@ -29,7 +30,7 @@ export function resourceType(type: string): ResourceType {
 
 /** An id in the URL that cannot exist (FHIR R4 `id` datatype) is simply not found. */
 export function resourceId(id: string): string {
-  if (!FHIR_ID.test(id)) throw notFound();
+  if (!isFhirId(id)) throw notFound();
   return id;
 }
 

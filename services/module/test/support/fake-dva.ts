@@ -125,6 +125,7 @@ export async function startFakeDva(options: FakeDvaOptions) {
     revocation_endpoint: `${fake.base}/revoke`,
     code_challenge_methods_supported: ['S256'],
     capabilities: ['launch-ehr', 'context-ehr-patient', 'sso-openid-connect'],
+    authorization_response_iss_parameter_supported: true, // RFC 9207 §3
   }));
   app.get('/jwks', async () => ({ keys: [asJwk] }));
 

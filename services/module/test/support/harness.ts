@@ -88,7 +88,7 @@ export async function setup(options: { nonces?: boolean; env?: Record<string, st
       const location = String(launch.headers.location);
       const code = fake.authorize(location);
       const state = new URL(location).searchParams.get('state')!;
-      const callback = await b.get(`/m/${clientId}/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}`);
+      const callback = await b.get(`/m/${clientId}/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}&iss=${encodeURIComponent(fake.base)}`);
       return { launch, callback };
     },
     async close() {

@@ -22,12 +22,13 @@ import {
 } from '@koppelmij/core';
 import { verifyPgoAccessToken, type PgoAccessTokenTarget } from './launch.ts';
 import { PgoDomainStore } from './store.ts';
+import { isFhirId } from '@koppelmij/core/fhir';
 
 export interface FhirFacadeOptions extends PgoAccessTokenTarget {
   store: KeyValueStore;
 }
 
-const fhirId = z.object({ id: z.string().regex(/^[A-Za-z0-9.-]{1,64}$/) });
+const fhirId = z.object({ id: z.string().refine(isFhirId) }); // FHIR R4 `id`
 const quantity = z.object({ value: z.number(), unit: z.string().max(20).optional() });
 const observation = z.object({
   resourceType: z.literal('Observation'),

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
-import { DPOP_ALGORITHMS, createOidcAdapter, type KeyValueStore, type LaunchCodes } from '@koppelmij/core';
+import { DPOP_ALGORITHMS, assertionBindsProof, createOidcAdapter, readCnfJkt, type KeyValueStore, type LaunchCodes } from '@koppelmij/core';
 import { escapeHtml, type SigningKey } from '@koppelmij/service-kit';
 import type { PgoConfig } from '../config.ts';
 import { allScopes, clientMetadata, offeredScopes, type DelegationModule } from './clients.ts';
@@ -77,10 +77,11 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
     // proof is left to the grant's DPoP check, which runs after client authentication.
     assertJwtClientAuthClaimsAndHeader: async (ctx, claims) => {
       if (ctx.oidc.route !== 'token') return;
-      const jkt = (claims.cnf as { jkt?: unknown } | null | undefined)?.jkt;
+      const cnf = readCnfJkt(claims.cnf);
+      const jkt = cnf.present ? cnf.jkt : undefined;
       const proofJkt = await proofThumbprint(ctx.get('dpop'));
-      if (proofJkt !== undefined && jkt !== proofJkt) throw new errors.InvalidClientAuth('client assertion cnf.jkt is not the DPoP proof key');
-      if (typeof jkt === 'string') assertionCnf.set(ctx, jkt);
+      if (proofJkt !== undefined && !assertionBindsProof(jkt, proofJkt)) throw new errors.InvalidClientAuth('client assertion cnf.jkt is not the DPoP proof key');
+      if (jkt !== undefined) assertionCnf.set(ctx, jkt);
     },
     features: {
       devInteractions: { enabled: false },

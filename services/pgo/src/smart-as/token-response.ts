@@ -8,7 +8,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE, TOKEN_TYPE_N_A, type KeyValueStore } from '@koppelmij/core';
+import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE, TOKEN_TYPE_N_A, assertionBindsProof, type KeyValueStore } from '@koppelmij/core';
 import type { PgoContext } from '../context.ts';
 import { UpstreamError } from '../errors.ts';
 import { returnUrl } from '../return.ts';
@@ -28,7 +28,7 @@ export async function delegatedTokenResponse(kctx: KoaContextWithOIDC, ctx: PgoC
   // one code per grant, one token response per launch (decision D12)
   const launch = code?.grantId ? await store.take<PgoLaunch>(grantLaunchKey(code.grantId)) : undefined;
   // security-checklists §1.2: the code grant bound the proof's key; it must be the assertion's cnf.jkt
-  if (!launch || !at?.jkt || assertionCnf.get(kctx) !== at.jkt) return refuse(kctx, 'the grant cannot be delegated');
+  if (!launch || !at?.jkt || !assertionBindsProof(assertionCnf.get(kctx), at.jkt)) return refuse(kctx, 'the grant cannot be delegated');
   // spec §5 level PS: the PGO's own token for its FHIR facade; no Task, no DVA (docs/integration-levels.md)
   if (launch.option === 'PS') {
     kctx.body = await pgoDomainTokenResponse(ctx, signingKey, launch, { jkt: at.jkt, scope: at.scope });

@@ -96,6 +96,7 @@ export class FakeWorld {
           authorization_endpoint: `${URLS.digid}/auth`,
           token_endpoint: `${URLS.digid}/token`,
           jwks_uri: `${URLS.digid}/jwks`,
+          authorization_response_iss_parameter_supported: true, // RFC 9207 §3, as oidc-provider advertises
         });
       case `${URLS.digid}/jwks`:
         return json(200, { keys: [this.#digidKey.jwk] });
@@ -117,7 +118,7 @@ export class FakeWorld {
     const code = randomToken();
     this.#codes.set(code, { clientId: q.get('client_id')!, redirectUri: q.get('redirect_uri')!, codeChallenge: q.get('code_challenge')!, nonce: q.get('nonce')! });
     this.#claims.set(code, claims);
-    return `${q.get('redirect_uri')}?${new URLSearchParams({ code, state: q.get('state')! })}`;
+    return `${q.get('redirect_uri')}?${new URLSearchParams({ code, state: q.get('state')!, iss: URLS.digid })}`;
   }
   /** The browser at the DVA's /authorize (collect, step-up, or W4 with a request_uri); returns the PGO callback URL. */
   dvaAuthorize(location: string): string {
