@@ -3,7 +3,8 @@ import { localhostLookup } from '@koppelmij/service-kit';
 
 /**
  * A scripted "browser" for in-process flow tests: one cookie jar (host-only cookies, RFC 6265
- * §5.3 simplified: name/value/path/expiry), redirects followed by hand so every hop is
+ * §5.3 simplified: name/value/path/expiry; `Secure` cookies are sent on `http://*.localhost`, as
+ * Chromium does for that secure context), redirects followed by hand so every hop is
  * visible, `*.localhost` resolved to loopback (RFC 6761 §6.3) as real browsers do.
  */
 export interface Page {
@@ -77,6 +78,16 @@ export class Browser {
 
   cookieNames(host: string): string[] {
     return this.#cookies.filter((c) => c.host === host && c.expires > Date.now()).map((c) => c.name);
+  }
+
+  /** The live value of cookie `name` at `host`, if the jar holds one. */
+  cookieValue(host: string, name: string): string | undefined {
+    return this.#cookies.find((c) => c.host === host && c.name === name && c.expires > Date.now())?.value;
+  }
+
+  /** Plants a host-only cookie, as an attacker who can write this browser's cookies would (a fixation test). */
+  plantCookie(url: string, name: string, value: string): void {
+    this.#store(new URL(url), `${name}=${value}; Path=/`);
   }
 
   #store(url: URL, setCookie: string | string[] | undefined): void {
