@@ -1,5 +1,5 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { TOKEN_TYPE } from '@koppelmij/core';
+import { InvalidGrant, LaunchBindingMismatch, TOKEN_TYPE, checkPresentedLaunchCode } from '@koppelmij/core';
 import type { DvaAuth } from './context.ts';
 import { verifySubjectToken } from './subject-token.ts';
 import { allowedScope } from './clients.ts';
@@ -49,12 +49,13 @@ export function extraParams(dva: () => DvaAuth): NonNullable<Configuration['extr
       if (isStandaloneModule(dva(), client.clientId)) return; // level S: a standalone launch (spec §5)
       throw new errors.InvalidRequest('launch is required');
     }
-    const record = await dva().launchCodes.peek(value).catch(() => undefined);
-    if (!record || record.binding.client_id !== client.clientId) {
-      // decision D8: a launch code in another module's hands was stolen: burn it (LaunchBindingMismatch semantics)
-      if (record) await dva().launchCodes.revoke(value);
+    try {
+      // spec §8 items 11–12; decision D8: a live code in another module's hands is burned
+      await checkPresentedLaunchCode(dva().launchCodes, value, client.clientId);
+    } catch (error) {
+      if (!(error instanceof InvalidGrant)) throw error;
       // an unknown, used or misdirected launch code is an event worth auditing
-      await dva().audit.record({ type: 'launch.refused', client_id: client.clientId, outcome: 'failure', reason: record ? 'another client' : 'unknown, expired or used' });
+      await dva().audit.record({ type: 'launch.refused', client_id: client.clientId, outcome: 'failure', reason: error instanceof LaunchBindingMismatch ? 'another client' : 'unknown, expired or used' });
       throw new errors.InvalidRequest('launch is invalid, expired or already used');
     }
   };
