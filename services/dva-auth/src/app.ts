@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LaunchCodes, OAuthError, createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider } from '@koppelmij/service-kit';
+import { answerMissingClientAuthentication, answerPostOnly, endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider } from '@koppelmij/service-kit';
 import { AuditLog } from './audit.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { DvaAuth, GrantContext, LaunchContextRecord } from './context.ts';
@@ -60,6 +60,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   const fhir = new FhirAccess(get);
   provider.registerGrantType(GRANT_TYPE_TOKEN_EXCHANGE, withProviderErrors(tokenExchangeGrant(get, fhir)), [...TOKEN_EXCHANGE_PARAMETERS], [...TOKEN_EXCHANGE_DUPLICATES]);
   installTokenHooks(provider, get);
+  answerMissingClientAuthentication(provider); // RFC 6749 §5.2
   provider.on('server_error', (_ctx, error) => app.log.error({ err: error }, 'oidc-provider server_error'));
   for (const event of ['grant.error', 'authorization.error', 'pushed_authorization_request.error', 'revocation.error', 'introspection.error'] as const) {
     (provider as unknown as NodeJS.EventEmitter).on(event, (_ctx: unknown, error: { error?: string; error_description?: string; error_detail?: string }) =>
@@ -95,9 +96,10 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   registerOption1(app, get); // spec §3.2
   registerLaunchModule(app, get, digid); // spec §3.5
   registerStandalone(app, get); // spec §5 level S
+  answerPostOnly(app, ['/par', '/token', '/revoke', '/introspect']); // RFC 9126 §2.3, RFC 6749 §3.2
   await mountOidcProvider(app, provider, PROVIDER_PATHS);
+  // docs/decisions.md I47: the audit trail is served by no route; it is read from the log
   app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/audit', async () => dva.audit.recent(50));
   app.addHook('onClose', async () => {
     if (!deps.store) await store.close();
   });

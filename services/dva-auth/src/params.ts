@@ -39,7 +39,7 @@ export function extraParams(dva: () => DvaAuth): NonNullable<Configuration['extr
   };
 
   /** spec §3.1.1 W13; §8 items 11–12: a module's launch must be live and meant for it. */
-  const launch: Validator = async (_ctx, value, client) => {
+  const launch: Validator = async (ctx, value, client) => {
     const module = dva().module(client.clientId);
     if (!module) {
       if (value !== undefined) throw new errors.InvalidRequest('launch is only accepted from a module');
@@ -58,6 +58,9 @@ export function extraParams(dva: () => DvaAuth): NonNullable<Configuration['extr
       await dva().audit.record({ type: 'launch.refused', client_id: client.clientId, outcome: 'failure', reason: error instanceof LaunchBindingMismatch ? 'another client' : 'unknown, expired or used' });
       throw new errors.InvalidRequest('launch is invalid, expired or already used');
     }
+    // SMART App Launch (EHR launch): the `launch` parameter goes with the `launch` scope (docs/decisions.md I48)
+    const scope = ctx.oidc.params?.scope;
+    if (typeof scope !== 'string' || !scope.split(' ').includes('launch')) throw new errors.InvalidScope('the launch parameter requires the launch scope', 'launch');
   };
 
   /** SMART App Launch: `aud` must be this DVA's FHIR base (§8 item 14). Lost under PAR (notes gotcha 13). */
