@@ -10,3 +10,4 @@ export * from './shutdown.ts';
 export * from './registrations.ts';
 export * from './oidc-client-auth.ts';
 export * from './post-only.ts';
+export * from './input.ts';
