@@ -35,7 +35,8 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   endKeepAliveOnClose(app);
   const store = deps.store ?? createStore(config.STORE);
   const urls = { PGO_URL: config.PGO_URL, MODULE_URL: config.MODULE_URL, DVA_AUTH_URL: config.DVA_AUTH_URL, DVA_FHIR_URL: config.DVA_FHIR_URL, DIGID_URL: config.DIGID_URL };
-  const registrations = loadRegistrations(config.REGISTRATIONS_FILE, urls);
+  const loaded = loadRegistrations(config.REGISTRATIONS_FILE, urls);
+  const registrations = { ...loaded, modules: [...loaded.modules, ...loaded.test_clients] }; // docs/decisions.md I51
   const patients = PatientIndex.fromBundle(config.FHIR_BUNDLE, config.PSEUDONYM_SECRET);
   const signingKey = await loadSigningKey(config.SIGNING_JWK);
 
