@@ -32,10 +32,11 @@ const journey = values.pgo && values.digid && values.person
   ? { pgo: values.pgo, digid: values.digid, person: values.person, otherPerson: values['other-person'] ?? values.person, task: values.task!, launchCookie: values['launch-cookie']! }
   : undefined;
 const only = values.only?.split(',');
-const results = await runConformance(
+const all = await runConformance(
   { dva: values.dva!, fhir: values.fhir!, clientId: values['module-client-id']!, privateJwk: Target.readKey(values['key-file']!), redirectUri: values['redirect-uri']!, ...(journey && { journey }) },
   (c) => (only && !only.includes(c.id) ? 'not selected by --only' : undefined),
 );
-for (const result of results) if (!(only && result.verdict.outcome === 'SKIP')) process.stdout.write(`${formatResult(result)}\n`);
+const results = only ? all.filter((r) => only.includes(r.case.id)) : all;
+for (const result of results) process.stdout.write(`${formatResult(result)}\n`);
 process.stdout.write(`${summary(results)}\n`);
 process.exitCode = results.some((r) => r.verdict.outcome === 'FAIL') ? 1 : 0;
