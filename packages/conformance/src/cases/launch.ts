@@ -1,6 +1,6 @@
-import { Browser } from '../browser.ts';
+import { Browser, findForm } from '../browser.ts';
 import { expectEqual, fail, pass, verdict, type Case } from '../kit.ts';
-import { atClientCallback, follow, launchUrl, loginAndCollect, preparedLaunch } from '../journey.ts';
+import { atClientCallback, follow, launchUrl, loginAndCollect, preparedLaunch, standaloneAuthorizeUrl } from '../journey.ts';
 import { header, redirectQuery, type Target } from '../target.ts';
 
 /** The module's authorization request the launch URL leads to (captured at the DVA's /authorize, unanswered). */
@@ -63,6 +63,18 @@ export const launchCases: Case[] = [
       const { url } = await preparedLaunch(target);
       const reply = await target.http(`${target.fhir}/Patient`, { headers: { authorization: `Bearer ${new URL(url).searchParams.get('launch')}`, accept: 'application/fhir+json' } });
       return verdict([expectEqual('status', reply.status, 401), !/invalid_token/.test(header(reply, 'www-authenticate') ?? '') && `WWW-Authenticate ${header(reply, 'www-authenticate')}`]);
+    },
+  },
+  {
+    id: 'L-13', what: 'the module discards an authorization response whose iss is not its authorization server', clause: 'RFC 9207 §2.4', journey: true,
+    async run(target) {
+      const { browser, url } = await preparedLaunch(target);
+      const arrival = await follow(target, browser, url);
+      if (!arrival.code) return fail(`no authorization response to tamper with (${arrival.error ?? arrival.page.url})`);
+      const tampered = new URL(arrival.page.url);
+      tampered.searchParams.set('iss', 'https://evil.example');
+      const page = await browser.navigate(tampered.href);
+      return page.status >= 400 && page.status < 500 ? pass() : fail(`the module answered ${page.status}`);
     },
   },
   {
@@ -130,10 +142,16 @@ export const launchCases: Case[] = [
     },
   },
   {
-    id: 'CK-07', what: 'a cross-site POST to the DVA consent step without an anti-CSRF token is refused', clause: 'RFC 6749 §10.12; RFC 9700 §4.7',
+    id: 'CK-07', what: 'a cross-site POST of the DVA consent form without its anti-CSRF token is refused (403)', clause: 'RFC 6749 §10.12; RFC 9700 §4.7', journey: true,
     async run(target) {
-      const reply = await target.http(`${target.dva}/interaction/${'x'.repeat(21)}/consent`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
-      return reply.status === 403 ? pass() : fail(`status ${reply.status}`);
+      const browser = new Browser();
+      const digid = await browser.navigate(standaloneAuthorizeUrl(target).url, { stopAt: (u) => atClientCallback(target, u) });
+      const consent = await browser.submit(digid, 'digid-login', { bsn: target.journey!.person }, { stopAt: (u) => atClientCallback(target, u) });
+      const form = findForm(consent.body, 'consent-approve');
+      if (!form) return fail(`no consent form (at ${consent.url})`);
+      const action = new URL(form.action || consent.url, consent.url);
+      const reply = await target.http(action.href, { method: 'POST', headers: { origin: 'https://evil.example', cookie: browser.cookieHeader(action), 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
+      return verdict([expectEqual('status', reply.status, 403), redirectQuery(reply, target.dva)?.has('code') && 'a code was issued']);
     },
   },
   {
