@@ -37,6 +37,8 @@ export class Target {
   readonly clientId: string;
   readonly redirectUri: string;
   readonly journey: TargetOptions['journey'];
+  /** The `kid` of the client's registered key. */
+  readonly kid: string;
   readonly #jwk: JWK;
 
   constructor(options: TargetOptions) {
@@ -46,6 +48,7 @@ export class Target {
     this.redirectUri = options.redirectUri;
     this.journey = options.journey;
     this.#jwk = options.privateJwk;
+    this.kid = String(options.privateJwk.kid);
   }
 
   static readKey(path: string): JWK {
@@ -76,11 +79,11 @@ export class Target {
     const key = await importJWK(this.#jwk, String(this.#jwk.alg ?? 'ES256'));
     let assertion: string;
     if (!options.claims && !options.header) {
-      assertion = await createClientAssertion({ clientId: this.clientId, audience, privateKey: key as CryptoKey, alg: 'ES256', kid: String(this.#jwk.kid), ...(options.lifetime && { lifetime: options.lifetime }), ...(options.jti && { jti: options.jti }) });
+      assertion = await createClientAssertion({ clientId: this.clientId, audience, privateKey: key as CryptoKey, alg: 'ES256', kid: this.kid, ...(options.lifetime && { lifetime: options.lifetime }), ...(options.jti && { jti: options.jti }) });
     } else {
       const now = Math.floor(Date.now() / 1000);
       const claims: JWTPayload = { iss: this.clientId, sub: this.clientId, aud: audience, iat: now, exp: now + 60, jti: randomToken(), ...options.claims };
-      assertion = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: String(this.#jwk.kid), ...options.header }).sign(key);
+      assertion = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: this.kid, ...options.header }).sign(key);
     }
     return { client_id: this.clientId, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion };
   }

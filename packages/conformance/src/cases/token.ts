@@ -47,7 +47,7 @@ export const tokenCases: Case[] = [
       const { privateKey } = await attackerKey();
       const now = Math.floor(Date.now() / 1000);
       const claims = { iss: target.clientId, sub: target.clientId, aud: target.dva, iat: now, exp: now + 60 };
-      const forged = await new SignJWT({ ...claims, jti: randomToken() }).setProtectedHeader({ alg: 'ES256', kid: JSON.parse(Buffer.from((await target.clientAuth()).client_assertion!.split('.')[0]!, 'base64url').toString()).kid }).sign(privateKey);
+      const forged = await new SignJWT({ ...claims, jti: randomToken() }).setProtectedHeader({ alg: 'ES256', kid: target.kid }).sign(privateKey); // the registered kid, another key
       const none = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify({ ...claims, jti: randomToken() })).toString('base64url')}.`;
       const results = await Promise.all([forged, none].map((assertion) => invalidClient(target, { client_id: target.clientId, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion })));
       return results.find((r) => r.outcome === 'FAIL') ?? results[0]!;
