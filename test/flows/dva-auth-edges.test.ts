@@ -1,9 +1,12 @@
 /**
  * The DVA authorization server's edges that no launch flow passes: what it serves without
  * authentication (docs/decisions.md I47), HTTP methods (RFC 9126 §2.3), requests without client
- * authentication (RFC 6749 §5.2), and the SMART `launch` scope (docs/decisions.md I48).
+ * authentication (RFC 6749 §5.2), client assertions oidc-provider alone would accept (docs/decisions.md
+ * I53), and the SMART `launch` scope (docs/decisions.md I48).
  */
+import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_ASSERTION_TYPE, randomToken } from '@koppelmij/core';
 import { Browser } from '../support/browser.ts';
 import { MODULE, TOM, collectToken, launchCode, moduleAuthorize, post, startProtocolStack, type ProtocolStack } from '../support/protocol.ts';
 
@@ -72,5 +75,41 @@ describe('SMART App Launch: the launch parameter and the launch scope (docs/deci
     expect(refused.page.url.startsWith(`${t.urls.module}/m/${MODULE}/callback?`)).toBe(true);
     expect(refused.error).toBe('invalid_request');
     expect(refused.code).toBeUndefined();
+  });
+});
+
+describe('client assertions at the token endpoint (decision D1; docs/decisions.md I53)', () => {
+  /** module-3a's assertion with `claims` changed, for a code grant with a code never issued. */
+  async function redeemWith(claims: JWTPayload) {
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = await new SignJWT({ iss: MODULE, sub: MODULE, aud: t.urls.dvaAuth, iat: now, exp: now + 60, jti: randomToken(), ...claims })
+      .setProtectedHeader({ alg: t.keys.module.alg, kid: t.keys.module.kid })
+      .sign(t.keys.module.privateKey);
+    const form = { grant_type: 'authorization_code', code: randomToken(), redirect_uri: `${t.urls.module}/m/${MODULE}/callback`, code_verifier: randomToken(), client_id: MODULE, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion };
+    return post(t, '/token', form, { as: false });
+  }
+
+  it('accepts the issuer or the token endpoint as aud (control: the code is what fails)', async () => {
+    for (const aud of [t.urls.dvaAuth, `${t.urls.dvaAuth}/token`]) expect((await redeemWith({ aud })).body.error).toBe('invalid_grant');
+  });
+
+  it.each([
+    ['an aud array that holds the issuer', () => ({ aud: [t.urls.dvaAuth, 'https://other.example'] })],
+    ['an exp an hour ahead', () => ({ exp: Math.floor(Date.now() / 1000) + 3600 })],
+    ['an iat 2 minutes ahead', () => ({ iat: Math.floor(Date.now() / 1000) + 120 })],
+  ])('refuses %s with 401 invalid_client', async (_name, claims) => {
+    const reply = await redeemWith(claims());
+    expect(reply.status).toBe(401);
+    expect(reply.body.error).toBe('invalid_client');
+  });
+
+  it('refuses the PAR endpoint as aud at the PAR endpoint (decision D1: issuer or token endpoint only)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = await new SignJWT({ iss: 'pgo-demo', sub: 'pgo-demo', aud: `${t.urls.dvaAuth}/par`, iat: now, exp: now + 60, jti: randomToken() })
+      .setProtectedHeader({ alg: t.keys.pgo.alg, kid: t.keys.pgo.kid })
+      .sign(t.keys.pgo.privateKey);
+    const reply = await post(t, '/par', { response_type: 'code', client_id: 'pgo-demo', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }, { as: false });
+    expect(reply.status).toBe(401);
+    expect(reply.body.error).toBe('invalid_client');
   });
 });

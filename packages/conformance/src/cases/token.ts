@@ -1,7 +1,7 @@
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { CLIENT_ASSERTION_TYPE, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE, randomToken } from '@koppelmij/core';
 import { expectEqual, fail, verdict, type Case, type Verdict } from '../kit.ts';
-import { standaloneCode } from '../journey.ts';
+import { standaloneAuthorizeUrl, standaloneCode } from '../journey.ts';
 import type { Reply, Target } from '../target.ts';
 
 /** A code grant with a code that was never issued: client authentication is checked first, so this is the probe for it. */
@@ -30,8 +30,29 @@ const attackerKey = async () => {
 
 /** Group TK: the token endpoint and client authentication (§3.3), TX: token exchange (§3.4), KM: keys (§3.11). */
 export const tokenCases: Case[] = [
+  {
+    id: 'TK-08', what: 'a client assertion with the PAR endpoint as aud is invalid_client at PAR; the token endpoint as aud is accepted', clause: 'RFC 7523 §3 item 3; FAPI 2.0 §5.3.2.1-8',
+    differs: 'decision D1 (the issuer or the token endpoint, one string)',
+    async run(target) {
+      const control = await target.post('/token', { ...probe(target), ...(await target.clientAuth({ audience: `${target.dva}/token` })) });
+      const { url } = standaloneAuthorizeUrl(target);
+      const par = await target.post('/par', { ...Object.fromEntries(new URL(url).searchParams), ...(await target.clientAuth({ audience: `${target.dva}/par` })) });
+      return verdict([expectEqual('token endpoint as aud: error', control.json?.error, 'invalid_grant'), expectEqual('PAR endpoint as aud: status', par.status, 401), expectEqual('error', par.json?.error, 'invalid_client')]);
+    },
+  },
+  { id: 'TK-09', what: 'a client assertion with an aud array (holding the issuer) is invalid_client', clause: 'FAPI 2.0 §5.3.2.1-8; decision D1', run: async (t) => invalidClient(t, await t.clientAuth({ claims: { aud: [t.dva, 'https://other.example'] } })) },
   { id: 'TK-10', what: 'a client assertion for another server\'s audience is invalid_client', clause: 'RFC 7523 §3 item 3', run: async (t) => invalidClient(t, await t.clientAuth({ audience: 'https://pgo.example.nl' })) },
   { id: 'TK-11', what: 'an expired client assertion is invalid_client', clause: 'RFC 7523 §3 item 4', run: async (t) => invalidClient(t, await t.clientAuth({ claims: { exp: Math.floor(Date.now() / 1000) - 300, iat: Math.floor(Date.now() / 1000) - 360 } })) },
+  { id: 'TK-12', what: 'a client assertion valid for an hour is invalid_client', clause: 'SMART App Launch client-confidential-asymmetric (exp ≤ 5 minutes ahead)', run: async (t) => invalidClient(t, await t.clientAuth({ claims: { exp: Math.floor(Date.now() / 1000) + 3600 } })) },
+  {
+    id: 'TK-13', what: 'a client assertion issued 61 s in the future is invalid_client; 8 s is accepted', clause: 'FAPI 2.0 §5.3.2.1-13',
+    async run(target) {
+      const now = Math.floor(Date.now() / 1000);
+      const near = await target.post('/token', { ...probe(target), ...(await target.clientAuth({ claims: { iat: now + 8, nbf: now + 8 } })) });
+      const far = await invalidClient(target, await target.clientAuth({ claims: { iat: now + 61, nbf: now + 61 } }));
+      return far.outcome === 'FAIL' ? far : verdict([expectEqual('8 s ahead: error', near.json?.error, 'invalid_grant')]);
+    },
+  },
   {
     id: 'TK-14', what: 'a client assertion used twice is invalid_client the second time', clause: 'RFC 7523 §3 item 7; OIDC Core §9',
     async run(target) {
