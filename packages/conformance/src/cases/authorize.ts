@@ -27,6 +27,18 @@ export const authorizeCases: Case[] = [
   { id: 'AZ-02', what: 'an authorization request without PKCE is invalid_request', clause: 'RFC 9700 §2.1.1; RFC 7636 §4.4.1', run: (t) => refusedWith(t, { code_challenge: undefined, code_challenge_method: undefined }, 'invalid_request') },
   { id: 'AZ-03', what: 'PKCE method plain is invalid_request', clause: 'SMART App Launch (S256 only); RFC 9700 §2.1.1', run: (t) => refusedWith(t, { code_challenge_method: 'plain' }, 'invalid_request') },
   {
+    id: 'AZ-07', what: 'a request_uri pushed by one client and used by another gets no code', clause: 'RFC 9126 §4',
+    async run(target) {
+      const { url } = standaloneAuthorizeUrl(target);
+      const pushed = await target.post('/par', { ...Object.fromEntries(new URL(url).searchParams), ...(await target.clientAuth()) });
+      if (pushed.status !== 201) return fail(`PAR answered ${pushed.status} ${pushed.json?.error}`);
+      const reply = await target.http(`${target.dva}/authorize?${new URLSearchParams({ client_id: 'another-client', request_uri: pushed.json.request_uri })}`);
+      const query = redirectQuery(reply, target.dva);
+      return verdict([query?.has('code') && 'a code was issued', reply.status < 300 && `status ${reply.status}`, query && !query.has('error') && 'a redirect without error']);
+    },
+  },
+  { id: 'IN-09', what: 'an empty code_challenge counts as missing: invalid_request', clause: 'RFC 6749 §3.1; RFC 7636 §4.4.1', run: (t) => refusedWith(t, { code_challenge: '' }, 'invalid_request') },
+  {
     id: 'AZ-09', what: 'GET /par is 405 with Allow: POST', clause: 'RFC 9126 §2.3; docs/decisions.md I49',
     async run(target) {
       const reply = await target.http(`${target.dva}/par`);
