@@ -50,7 +50,7 @@ describe('3a-P: LAUNCH_PREP_MODES=backchannel', () => {
     const tasks = await collect(t, browser, await loginAtPgo(t, browser, TOM), TOM);
     const w9 = await browser.submit(tasks, 'start-module-task-3a', {}, { stopAt: (url) => url.origin === t.urls.module });
     expect(w9.hops.some((hop) => hop.includes('request_uri='))).toBe(false);
-    expect(browser.cookieNames(new URL(t.urls.dvaAuth).hostname)).not.toContain('dva_launch_auth');
+    expect(browser.cookieNames(new URL(t.urls.dvaAuth).hostname)).not.toContain('__Host-dva_launch_auth');
 
     const digid = await browser.navigate(w9.url);
     expect(atDigidLogin(t, digid)).toBe(true);

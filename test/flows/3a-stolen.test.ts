@@ -107,7 +107,7 @@ describe('the Module DVA Authentication cookie (spec §8 item 13)', () => {
     await collect(t, thief, await loginAtPgo(t, thief, KOOS), KOOS);
     const own = await thief.submit(await thief.navigate(`${t.urls.pgo}/dossier/${KOOS}`), 'start-module-task-de-groot', {}, { stopAt: isLaunchUrl });
     expect(isLaunchUrl(new URL(own.url))).toBe(true);
-    expect(thief.cookieNames(new URL(t.urls.dvaAuth).hostname)).toContain('dva_launch_auth');
+    expect(thief.cookieNames(new URL(t.urls.dvaAuth).hostname)).toContain('__Host-dva_launch_auth');
 
     const page = await thief.navigate(launchUrl);
     expect(atDigidLogin(page)).toBe(true);

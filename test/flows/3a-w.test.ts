@@ -46,7 +46,7 @@ describe('3a-W message by message', () => {
     const w5 = await browser.navigate(parAuthorizeUrl(t, pushed.body.request_uri), { stopAt: (url) => url.href.startsWith(`${t.urls.pgo}/`) });
     expect(w5.url.startsWith(`${t.urls.pgo}/callback_stepup?`)).toBe(true);
     expect(w5.hops.some((hop) => hop.startsWith(t.urls.digid))).toBe(false);
-    expect(browser.cookieNames(new URL(t.urls.dvaAuth).hostname)).toContain('dva_launch_auth');
+    expect(browser.cookieNames(new URL(t.urls.dvaAuth).hostname)).toContain('__Host-dva_launch_auth');
     const code = callbackParams(w5).get('code')!;
     expect(callbackParams(w5).get('iss')).toBe(t.urls.dvaAuth); // RFC 9207
 

@@ -36,7 +36,7 @@ describe('steps 4–5: the PGO\'s authorization for one module', () => {
     const authorization = await option1Authorize(t, browser);
     expect(authorization.code).toBeTruthy();
     expect(authorization.page.hops.some((hop) => atDigid(hop))).toBe(false);
-    expect(browser.cookieNames(dvaHost(t))).toContain('dva_launch_auth');
+    expect(browser.cookieNames(dvaHost(t))).toContain('__Host-dva_launch_auth');
   });
 
   it('does not take a correlation cookie for another PGO\'s login: DigiD instead', async () => {

@@ -94,7 +94,7 @@ describe('option 1 with a recent collect (no long-term consent)', () => {
     const dossier = await collect(t, browser, await loginAtPgo(t, browser, TOM), TOM);
     // spec §3.2 step 2: the collect set the correlation cookie, and 3a's launch cookie is not there yet
     expect(browser.cookieNames(dvaHost(t))).toContain('dva_correlation');
-    expect(browser.cookieNames(dvaHost(t))).not.toContain('dva_launch_auth');
+    expect(browser.cookieNames(dvaHost(t))).not.toContain('__Host-dva_launch_auth');
 
     // steps 3–5: the PGO's /authorize names the module; the DVA shows its consent screen, without DigiD
     const consent = await browser.submit(dossier, 'start-module-task-1');
@@ -111,7 +111,7 @@ describe('option 1 with a recent collect (no long-term consent)', () => {
     expect(w9.hops.some((hop) => hop.startsWith(`${option1Callback(t)}?code=`))).toBe(true);
     expect([...new URL(w9.url).searchParams.keys()].sort()).toEqual(['iss', 'launch']);
     expect(new URL(w9.url).searchParams.get('iss')).toBe(t.urls.dvaFhir);
-    expect(browser.cookieNames(dvaHost(t))).toContain('dva_launch_auth');
+    expect(browser.cookieNames(dvaHost(t))).toContain('__Host-dva_launch_auth');
 
     const back = await completeModule(browser, w9.url);
     expect(new URL(back.url).origin).toBe(t.urls.pgo);

@@ -130,6 +130,10 @@ describe('the PGO’s authorization server', () => {
     const auth = await pgoAuthorize(t, owner, MODULE_2B, launch);
     expect(auth.error).toBe('invalid_request');
     expect(auth.code).toBeUndefined();
+    // decision D8: a launch token in another module's hands was stolen, so it is burned for its own module too
+    const own = await pgoAuthorize(t, owner, MODULE_2A, launch);
+    expect(own.error).toBe('invalid_request');
+    expect(own.code).toBeUndefined();
   });
 
   it('refuses openid: this authorization server identifies nobody (spec §3.3 "Issues")', async () => {

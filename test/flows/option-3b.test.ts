@@ -38,7 +38,7 @@ describe('option 3b by GET redirect', () => {
     expect(digid.hops.some((hop) => hop.startsWith(`${t.urls.dvaAuth}/launch-module?`))).toBe(true);
     const launch = await browser.submit(digid, 'digid-login', { bsn: TOM }, { stopAt: isModuleLaunch(t) });
     expect(isModuleLaunch(t)(new URL(launch.url))).toBe(true);
-    expect(browser.cookieNames(dvaHost(t))).toEqual(expect.arrayContaining(['dva_sso', 'dva_launch_auth']));
+    expect(browser.cookieNames(dvaHost(t))).toEqual(expect.arrayContaining(['dva_sso', '__Host-dva_launch_auth']));
   });
 
   it('launches from the SSO session of the collect without DigiD, completes, and audits who, which module, which Task', async () => {

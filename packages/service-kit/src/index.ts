@@ -8,3 +8,6 @@ export * from './logging.ts';
 export * from './ports.ts';
 export * from './shutdown.ts';
 export * from './registrations.ts';
+export * from './oidc-client-auth.ts';
+export * from './post-only.ts';
+export * from './input.ts';

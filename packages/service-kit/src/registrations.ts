@@ -84,6 +84,11 @@ export const registrationsSchema = z.object({
   pgos: z.array(pgoRegistrationSchema),
   modules: z.array(moduleRegistrationSchema),
   catalogue: z.array(catalogueEntrySchema).default([]),
+  /**
+   * Clients of test tools (the conformance kit, docs/conformance.md): registered at the DVA like
+   * modules, served by no service, offered by no PGO (docs/decisions.md I51).
+   */
+  test_clients: z.array(moduleRegistrationSchema).default([]),
 });
 
 export type PgoRegistration = z.infer<typeof pgoRegistrationSchema>;
@@ -128,8 +133,8 @@ export function parseRegistrations(text: string, urls: Record<string, string>, s
   if (!parsed.success) {
     throw new Error(`registrations ${source}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  const { pgos, modules, catalogue } = parsed.data;
-  const ids = [...pgos.map((c) => c.client_id), ...modules.map((c) => c.client_id), ...catalogue.map((e) => e.id)];
+  const { pgos, modules, catalogue, test_clients } = parsed.data;
+  const ids = [...pgos.map((c) => c.client_id), ...modules.map((c) => c.client_id), ...test_clients.map((c) => c.client_id), ...catalogue.map((e) => e.id)];
   const dupe = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dupe) throw new Error(`registrations ${source}: ${dupe} registered twice (client_id or catalogue id)`);
   return parsed.data;

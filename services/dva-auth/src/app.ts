@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LaunchCodes, OAuthError, createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider } from '@koppelmij/service-kit';
+import { answerMissingClientAuthentication, answerPostOnly, endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider } from '@koppelmij/service-kit';
 import { AuditLog } from './audit.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { DvaAuth, GrantContext, LaunchContextRecord } from './context.ts';
@@ -35,7 +35,8 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   endKeepAliveOnClose(app);
   const store = deps.store ?? createStore(config.STORE);
   const urls = { PGO_URL: config.PGO_URL, MODULE_URL: config.MODULE_URL, DVA_AUTH_URL: config.DVA_AUTH_URL, DVA_FHIR_URL: config.DVA_FHIR_URL, DIGID_URL: config.DIGID_URL };
-  const registrations = loadRegistrations(config.REGISTRATIONS_FILE, urls);
+  const loaded = loadRegistrations(config.REGISTRATIONS_FILE, urls);
+  const registrations = { ...loaded, modules: [...loaded.modules, ...loaded.test_clients] }; // docs/decisions.md I51
   const patients = PatientIndex.fromBundle(config.FHIR_BUNDLE, config.PSEUDONYM_SECRET);
   const signingKey = await loadSigningKey(config.SIGNING_JWK);
 
@@ -60,6 +61,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   const fhir = new FhirAccess(get);
   provider.registerGrantType(GRANT_TYPE_TOKEN_EXCHANGE, withProviderErrors(tokenExchangeGrant(get, fhir)), [...TOKEN_EXCHANGE_PARAMETERS], [...TOKEN_EXCHANGE_DUPLICATES]);
   installTokenHooks(provider, get);
+  answerMissingClientAuthentication(provider); // RFC 6749 §5.2
   provider.on('server_error', (_ctx, error) => app.log.error({ err: error }, 'oidc-provider server_error'));
   for (const event of ['grant.error', 'authorization.error', 'pushed_authorization_request.error', 'revocation.error', 'introspection.error'] as const) {
     (provider as unknown as NodeJS.EventEmitter).on(event, (_ctx: unknown, error: { error?: string; error_description?: string; error_detail?: string }) =>
@@ -95,9 +97,10 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   registerOption1(app, get); // spec §3.2
   registerLaunchModule(app, get, digid); // spec §3.5
   registerStandalone(app, get); // spec §5 level S
+  answerPostOnly(app, ['/par', '/token', '/revoke', '/introspect']); // RFC 9126 §2.3, RFC 6749 §3.2
   await mountOidcProvider(app, provider, PROVIDER_PATHS);
+  // docs/decisions.md I47: the audit trail is served by no route; it is read from the log
   app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/audit', async () => dva.audit.recent(50));
   app.addHook('onClose', async () => {
     if (!deps.store) await store.close();
   });

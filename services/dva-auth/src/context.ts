@@ -19,7 +19,7 @@ export interface LaunchContextRecord {
   /** Validated `resource` references, the Task first. */
   resources: string[];
   return_url?: string;
-  /** Id behind the Module DVA Authentication cookie set at W4 (absent for 3a-P). */
+  /** The launch preparation bound to the Module DVA Authentication cookie set at W4 (absent for 3a-P; docs/decisions.md I46). */
   correlation?: string;
   /** The grant of the collect token: revoking it revokes what was derived (security-checklists §2 (13)); its identity check covers the launch (docs/identity-check.md). */
   subject_grant_id?: string;

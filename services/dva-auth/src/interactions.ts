@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import { z } from 'zod';
+import { parseInput } from '@koppelmij/service-kit';
 import { ACR_LAUNCH_AUTHORIZATION, LaunchBindingMismatch, sha256b64url, type Actor } from '@koppelmij/core';
 import { AuthorizationErrorResponse, AuthorizationResponseError } from '@koppelmij/core/authorization';
 import type { DvaAuth, LaunchContextRecord } from './context.ts';
@@ -44,7 +45,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
     finish(request, reply, { error: 'access_denied', error_description: description });
 
   app.get('/interaction/:uid', async (request, reply) => {
-    uidParams.parse(request.params);
+    parseInput(uidParams, request.params);
     const details = await dva().provider.interactionDetails(request.raw, reply.raw);
     const clientId = String(details.params.client_id);
     if (isOption1(dva(), details)) return option1Interaction(dva(), digid, request, reply, details);
@@ -123,9 +124,20 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
 
   // DigiD came back (spec §2.3 step 3; W13 "DigiD" branch).
   app.get('/digid/callback', async (request, reply) => {
+    // Bounded shapes first (docs/decisions.md I50); state, iss, error and code are then read by core (RFC 9207 §2.4).
+    const query = parseInput(
+      z.object({
+        state: z.string().max(512).optional(),
+        code: z.string().max(2048).optional(),
+        iss: z.string().max(2048).optional(),
+        error: z.string().max(200).optional(),
+        error_description: z.string().max(1000).optional(),
+      }),
+      request.query,
+    );
     let completed: Awaited<ReturnType<DigidClient['complete']>>;
     try {
-      completed = await digid.complete(request.query as Record<string, unknown>);
+      completed = await digid.complete(query);
     } catch (error) {
       if (!(error instanceof AuthorizationResponseError)) throw error;
       const detail = error instanceof AuthorizationErrorResponse ? error.error : error.code;
@@ -141,8 +153,8 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
   });
 
   app.get('/interaction/:uid/digid', async (request, reply) => {
-    const { uid } = uidParams.parse(request.params);
-    const { ticket } = z.object({ ticket: z.string().min(1).max(128) }).parse(request.query);
+    const { uid } = parseInput(uidParams, request.params);
+    const { ticket } = parseInput(z.object({ ticket: z.string().min(1).max(128) }), request.query);
     const found = await dva().store.take<{ uid: string; sub?: string; act?: Actor }>(`digid-ticket:${ticket}`);
     if (!found || found.uid !== uid) return reply.code(400).type('text/html').send(errorPage('Login expired', 'start again from your PGO'));
     const details = await dva().provider.interactionDetails(request.raw, reply.raw);
@@ -168,8 +180,8 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
   });
 
   app.post('/interaction/:uid/consent', async (request, reply) => {
-    uidParams.parse(request.params);
-    const { decision } = z.object({ decision: z.enum(['approve', 'deny']) }).parse(request.body);
+    parseInput(uidParams, request.params);
+    const { decision } = parseInput(z.object({ decision: z.enum(['approve', 'deny']) }), request.body);
     const details = await dva().provider.interactionDetails(request.raw, reply.raw);
     const clientId = String(details.params.client_id);
     if (decision === 'deny') {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '@koppelmij/core';
-import type { ModuleRegistration } from '@koppelmij/service-kit';
+import { parseInput, type ModuleRegistration } from '@koppelmij/service-kit';
 import type { DvaAuth } from './context.ts';
 import { leaveOtherPersonsSession } from './digid-session.ts';
 import { denyInteraction, finishInteraction, takeDigidTicket, type InteractionDetails } from './interaction-steps.ts';
@@ -36,8 +36,8 @@ export interface LaunchFlow {
 /** Registers `flow`'s DigiD return and consent decision routes. */
 export function registerLaunchInteraction(app: FastifyInstance, dva: () => DvaAuth, flow: LaunchFlow): void {
   app.get(`/interaction/:uid/${flow.path}/digid`, async (request, reply) => {
-    const { uid } = uidParams.parse(request.params);
-    const { ticket } = z.object({ ticket: z.string().min(1).max(128) }).parse(request.query);
+    const { uid } = parseInput(uidParams, request.params);
+    const { ticket } = parseInput(z.object({ ticket: z.string().min(1).max(128) }), request.query);
     const found = await takeDigidTicket(dva(), ticket, uid);
     if (!found) return reply.code(400).type('text/html').send(errorPage('Login expired', flow.restart));
     const details = await dva().provider.interactionDetails(request.raw, reply.raw);
@@ -49,8 +49,8 @@ export function registerLaunchInteraction(app: FastifyInstance, dva: () => DvaAu
   });
 
   app.post(`/interaction/:uid/${flow.path}/consent`, async (request, reply) => {
-    const { uid } = uidParams.parse(request.params);
-    const { decision } = z.object({ decision: z.enum(['approve', 'deny']) }).parse(request.body);
+    const { uid } = parseInput(uidParams, request.params);
+    const { decision } = parseInput(z.object({ decision: z.enum(['approve', 'deny']) }), request.body);
     const details = await dva().provider.interactionDetails(request.raw, reply.raw);
     const sub = details.session?.accountId;
     if (details.uid !== uid || !flow.accepts(dva(), details) || details.prompt.name !== 'consent' || !sub) return nothingToConsent(reply, flow.restart);

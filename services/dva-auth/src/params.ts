@@ -1,5 +1,5 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { TOKEN_TYPE } from '@koppelmij/core';
+import { InvalidGrant, LaunchBindingMismatch, TOKEN_TYPE, checkPresentedLaunchCode } from '@koppelmij/core';
 import type { DvaAuth } from './context.ts';
 import { verifySubjectToken } from './subject-token.ts';
 import { allowedScope } from './clients.ts';
@@ -39,7 +39,7 @@ export function extraParams(dva: () => DvaAuth): NonNullable<Configuration['extr
   };
 
   /** spec §3.1.1 W13; §8 items 11–12: a module's launch must be live and meant for it. */
-  const launch: Validator = async (_ctx, value, client) => {
+  const launch: Validator = async (ctx, value, client) => {
     const module = dva().module(client.clientId);
     if (!module) {
       if (value !== undefined) throw new errors.InvalidRequest('launch is only accepted from a module');
@@ -49,14 +49,18 @@ export function extraParams(dva: () => DvaAuth): NonNullable<Configuration['extr
       if (isStandaloneModule(dva(), client.clientId)) return; // level S: a standalone launch (spec §5)
       throw new errors.InvalidRequest('launch is required');
     }
-    const record = await dva().launchCodes.peek(value).catch(() => undefined);
-    if (!record || record.binding.client_id !== client.clientId) {
-      // decision D8: a launch code in another module's hands was stolen: burn it (LaunchBindingMismatch semantics)
-      if (record) await dva().launchCodes.revoke(value);
+    try {
+      // spec §8 items 11–12; decision D8: a live code in another module's hands is burned
+      await checkPresentedLaunchCode(dva().launchCodes, value, client.clientId);
+    } catch (error) {
+      if (!(error instanceof InvalidGrant)) throw error;
       // an unknown, used or misdirected launch code is an event worth auditing
-      await dva().audit.record({ type: 'launch.refused', client_id: client.clientId, outcome: 'failure', reason: record ? 'another client' : 'unknown, expired or used' });
+      await dva().audit.record({ type: 'launch.refused', client_id: client.clientId, outcome: 'failure', reason: error instanceof LaunchBindingMismatch ? 'another client' : 'unknown, expired or used' });
       throw new errors.InvalidRequest('launch is invalid, expired or already used');
     }
+    // SMART App Launch (EHR launch): the `launch` parameter goes with the `launch` scope (docs/decisions.md I48)
+    const scope = ctx.oidc.params?.scope;
+    if (typeof scope !== 'string' || !scope.split(' ').includes('launch')) throw new errors.InvalidScope('the launch parameter requires the launch scope', 'launch');
   };
 
   /** SMART App Launch: `aud` must be this DVA's FHIR base (§8 item 14). Lost under PAR (notes gotcha 13). */

@@ -1,1 +1,2 @@
 export * from './launch-codes.ts';
+export * from './presented.ts';

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { z } from 'zod';
+import { parseInput } from '@koppelmij/service-kit';
 import { LaunchBindingMismatch, tupleKey, type KeyValueStore, type LaunchCodes } from '@koppelmij/core';
 import type { PgoContext } from '../context.ts';
 import { dossierHandle } from '../return.ts';
@@ -34,7 +35,7 @@ export function registerSmartAsInteraction(app: FastifyInstance, ctx: PgoContext
     finish(request, reply, { error: 'access_denied', error_description: description });
 
   app.get('/as/interaction/:uid', async (request, reply) => {
-    uidParams.parse(request.params);
+    parseInput(uidParams, request.params);
     const details = await provider.interactionDetails(request.raw, reply.raw);
     const clientId = String(details.params.client_id);
     const session = await ctx.sessions.load(request);

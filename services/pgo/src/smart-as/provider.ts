@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
-import { DPOP_ALGORITHMS, assertionBindsProof, createOidcAdapter, readCnfJkt, type KeyValueStore, type LaunchCodes } from '@koppelmij/core';
+import { DPOP_ALGORITHMS, InvalidGrant, assertionBindsProof, checkPresentedLaunchCode, createOidcAdapter, readCnfJkt, type KeyValueStore, type LaunchCodes } from '@koppelmij/core';
 import { escapeHtml, type SigningKey } from '@koppelmij/service-kit';
 import type { PgoConfig } from '../config.ts';
 import { allScopes, clientMetadata, offeredScopes, type DelegationModule } from './clients.ts';
@@ -111,8 +111,10 @@ function extraParams(parts: SmartAsParts, byId: ReadonlyMap<string, DelegationMo
   /** spec §3.3 step 6–7; §8 items 11–12 at the PGO: a live launch token of this module. */
   const launch: Validator = async (_ctx, value, client) => {
     if (value === undefined) throw new errors.InvalidRequest('launch is required');
-    const record = await parts.launchTokens.peek(value);
-    if (record?.binding.client_id !== client.clientId) throw new errors.InvalidRequest('launch is invalid, expired or already used');
+    // decision D8: a live launch token in another module's hands is burned
+    await checkPresentedLaunchCode(parts.launchTokens, value, client.clientId).catch((error: unknown) => {
+      throw error instanceof InvalidGrant ? new errors.InvalidRequest('launch is invalid, expired or already used') : error;
+    });
   };
   /** SMART App Launch: `aud` is the FHIR base the launch named, here the PGO's. */
   const aud: Validator = async (_ctx, value) => {

@@ -1,0 +1,152 @@
+import { Agent, request } from 'undici';
+import { localhostLookup } from '@koppelmij/service-kit';
+
+/**
+ * A scripted "browser" for in-process flow tests: one cookie jar (host-only cookies, RFC 6265
+ * §5.3 simplified: name/value/path/expiry; `Secure` cookies are sent on `http://*.localhost`, as
+ * Chromium does for that secure context), redirects followed by hand so every hop is
+ * visible, `*.localhost` resolved to loopback (RFC 6761 §6.3) as real browsers do.
+ */
+export interface Page {
+  url: string;
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** Every URL visited, the first request included. */
+  hops: string[];
+}
+
+interface Cookie {
+  name: string;
+  value: string;
+  host: string;
+  path: string;
+  expires: number;
+}
+
+const dispatcher = new Agent({ connect: { lookup: localhostLookup as never } });
+
+export class Browser {
+  readonly #cookies: Cookie[] = [];
+  /** Every `Set-Cookie` line received, with the host that sent it (cookie attribute checks). */
+  readonly setCookies: Array<{ host: string; line: string }> = [];
+
+  /** GET (or POST a form) and follow redirects up to `maxHops`; `stopAt` ends early on a matching URL. */
+  async navigate(url: string, options: { method?: 'GET' | 'POST'; form?: Record<string, string>; stopAt?: (url: URL) => boolean; maxHops?: number } = {}): Promise<Page> {
+    let current = new URL(url);
+    let method = options.method ?? 'GET';
+    let body: string | undefined = options.form ? new URLSearchParams(options.form).toString() : undefined;
+    const hops: string[] = [];
+    for (let i = 0; i <= (options.maxHops ?? 25); i++) {
+      hops.push(current.href);
+      const headers: Record<string, string> = { accept: 'text/html,application/json' };
+      const cookie = this.cookieHeader(current);
+      if (cookie) headers.cookie = cookie;
+      if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+      const res = await request(current, { method, headers, body, dispatcher });
+      this.#store(current, res.headers['set-cookie']);
+      const text = await res.body.text();
+      const location = res.headers.location;
+      if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
+        const next = new URL(location, current);
+        if (options.stopAt?.(next)) return { url: next.href, status: res.statusCode, headers: res.headers, body: text, hops: [...hops, next.href] };
+        current = next;
+        if (res.statusCode !== 307 && res.statusCode !== 308) {
+          method = 'GET';
+          body = undefined;
+        }
+        continue;
+      }
+      return { url: current.href, status: res.statusCode, headers: res.headers, body: text, hops };
+    }
+    throw new Error(`too many redirects from ${url}`);
+  }
+
+  /** Submits the form of `page` that contains the element with `testid` (its button's name/value included). */
+  async submit(page: Page, testid: string, fields: Record<string, string> = {}, options: { stopAt?: (url: URL) => boolean } = {}): Promise<Page> {
+    const form = findForm(page.body, testid);
+    if (!form) throw new Error(`no form with data-testid="${testid}" on ${page.url}`);
+    const action = new URL(form.action || page.url, page.url).href;
+    return this.navigate(action, { method: form.method, form: { ...form.fields, ...fields }, ...options });
+  }
+
+  cookieHeader(url: URL): string {
+    const now = Date.now();
+    return this.#cookies
+      .filter((c) => c.host === url.hostname && url.pathname.startsWith(c.path) && c.expires > now)
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
+  }
+
+  cookieNames(host: string): string[] {
+    return this.#cookies.filter((c) => c.host === host && c.expires > Date.now()).map((c) => c.name);
+  }
+
+  /** The live value of cookie `name` at `host`, if the jar holds one. */
+  cookieValue(host: string, name: string): string | undefined {
+    return this.#cookies.find((c) => c.host === host && c.name === name && c.expires > Date.now())?.value;
+  }
+
+  /** Plants a host-only cookie, as an attacker who can write this browser's cookies would (a fixation test). */
+  plantCookie(url: string, name: string, value: string): void {
+    this.#store(new URL(url), `${name}=${value}; Path=/`);
+  }
+
+  #store(url: URL, setCookie: string | string[] | undefined): void {
+    for (const line of [setCookie ?? []].flat()) {
+      this.setCookies.push({ host: url.hostname, line });
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      let path = url.pathname.replace(/\/[^/]*$/, '') || '/';
+      let expires = Number.POSITIVE_INFINITY;
+      for (const attr of attrs) {
+        const [k, v = ''] = attr.split('=').map((s) => s.trim());
+        if (k!.toLowerCase() === 'path') path = v;
+        if (k!.toLowerCase() === 'max-age') expires = Date.now() + Number(v) * 1000;
+        if (k!.toLowerCase() === 'expires' && expires === Number.POSITIVE_INFINITY) expires = Date.parse(v);
+      }
+      const i = this.#cookies.findIndex((c) => c.name === name && c.host === url.hostname && c.path === path);
+      if (i >= 0) this.#cookies.splice(i, 1);
+      if (expires > Date.now()) this.#cookies.push({ name, value, host: url.hostname, path, expires });
+    }
+  }
+}
+
+/** The smallest HTML form reader the demo pages need: action, method, hidden/text inputs, the clicked button. */
+export function findForm(html: string, testid: string): { action: string; method: 'GET' | 'POST'; fields: Record<string, string> } | undefined {
+  for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    const [, attrs = '', inner = ''] = match;
+    if (!inner.includes(`data-testid="${testid}"`) && !attrs.includes(`data-testid="${testid}"`)) continue;
+    const attr = (src: string, name: string) => new RegExp(`\\b${name}="([^"]*)"`, 'i').exec(src)?.[1];
+    const fields: Record<string, string> = {};
+    for (const input of inner.matchAll(/<input\b([^>]*)>/gi)) {
+      const a = input[1] ?? '';
+      const name = attr(a, 'name');
+      const type = attr(a, 'type') ?? 'text';
+      if (!name || ((type === 'radio' || type === 'checkbox') && !/\bchecked\b/i.test(a))) continue;
+      fields[name] = decode(attr(a, 'value') ?? '');
+    }
+    const button = new RegExp(`<button\\b([^>]*data-testid="${testid}"[^>]*)>`, 'i').exec(inner)?.[1];
+    const buttonName = button && attr(button, 'name');
+    if (button && buttonName) fields[buttonName] = decode(attr(button, 'value') ?? '');
+    const radio = new RegExp(`<input\\b([^>]*data-testid="${testid}"[^>]*)>`, 'i').exec(inner)?.[1];
+    const radioName = radio && attr(radio, 'name');
+    if (radio && radioName) fields[radioName] = decode(attr(radio, 'value') ?? '');
+    return { action: decode(attr(attrs, 'action') ?? ''), method: (attr(attrs, 'method') ?? 'GET').toUpperCase() === 'POST' ? 'POST' : 'GET', fields };
+  }
+  return undefined;
+}
+
+function decode(s: string): string {
+  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+export const hasTestId = (page: Page, testid: string) => page.body.includes(`data-testid="${testid}"`);
+
+/** The text content of the element carrying `testid` (first match, tags stripped). */
+export function textOf(page: Page, testid: string): string | undefined {
+  const m = new RegExp(`data-testid="${testid}"[^>]*>([\\s\\S]*?)</`, 'i').exec(page.body);
+  return m?.[1]?.replace(/<[^>]+>/g, '').trim();
+}
