@@ -22,6 +22,11 @@ const common = z.object({
   client_name: z.string().min(1),
   redirect_uris: z.array(z.url()).min(1),
   scope: z.string().min(1),
+  /**
+   * RFC 9449 §5.2 client metadata: the client always proves a DPoP key at the token endpoint, so it
+   * never gets a Bearer token. Off unless the registration says so (docs/decisions.md I100).
+   */
+  dpop_bound_access_tokens: z.boolean().default(false),
 });
 
 export const pgoRegistrationSchema = common.and(clientAuth).and(

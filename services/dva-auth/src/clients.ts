@@ -39,6 +39,7 @@ export function clientMetadata(registrations: Registrations): ClientMetadata[] {
       response_types: ['code'],
       grant_types: ['authorization_code', 'refresh_token', GRANT_TYPE_TOKEN_EXCHANGE],
       scope: staticScope({ scope: allowedScope(r) }),
+      dpop_bound_access_tokens: r.dpop_bound_access_tokens, // RFC 9449 §5.2
       ...(credentials(r) as object),
     })),
     // spec §5 level PS: a client of the PGO's authorization server only, never of the DVA
@@ -50,6 +51,7 @@ export function clientMetadata(registrations: Registrations): ClientMetadata[] {
       // option 2b: the module exchanges the temporary token itself (spec §3.4 step 11)
       grant_types: ['authorization_code', 'refresh_token', ...(r.launch_option === '2b' ? [GRANT_TYPE_TOKEN_EXCHANGE] : [])],
       scope: staticScope(r),
+      dpop_bound_access_tokens: r.dpop_bound_access_tokens, // RFC 9449 §5.2
       ...(credentials(r) as object),
     })),
   ];
