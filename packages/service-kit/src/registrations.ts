@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_CLIENT_ASSERTION_ALGORITHMS, type ClientAssertionAlgorithm } from '@koppelmij/core/client-auth';
+import { ID_TOKEN_ALGORITHMS } from '@koppelmij/core/smart';
 
 /**
  * The deployment's client registrations (docs/architecture.md "Registrations are data"):
@@ -12,7 +14,13 @@ import { z } from 'zod';
 const jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) });
 
 const clientAuth = z.discriminatedUnion('token_endpoint_auth_method', [
-  z.object({ token_endpoint_auth_method: z.literal('private_key_jwt'), jwks_uri: z.url().optional(), jwks: jwks.optional() })
+  z.object({
+    token_endpoint_auth_method: z.literal('private_key_jwt'),
+    jwks_uri: z.url().optional(),
+    jwks: jwks.optional(),
+    /** RFC 7591 §2: narrows the client's assertions to one algorithm; absent, every one of decision D2 (docs/decisions.md I101). */
+    token_endpoint_auth_signing_alg: z.enum(DEFAULT_CLIENT_ASSERTION_ALGORITHMS as [ClientAssertionAlgorithm, ...ClientAssertionAlgorithm[]]).optional(),
+  })
     .refine((c) => Boolean(c.jwks_uri) !== Boolean(c.jwks), 'give exactly one of jwks_uri and jwks'),
   z.object({ token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post']), client_secret: z.string().min(32) }),
 ]);
@@ -27,6 +35,8 @@ const common = z.object({
    * never gets a Bearer token. Off unless the registration says so (docs/decisions.md I100).
    */
   dpop_bound_access_tokens: z.boolean().default(false),
+  /** OIDC Dynamic Client Registration §2: the id_token algorithm; absent, RS256 (docs/decisions.md I103). */
+  id_token_signed_response_alg: z.enum(ID_TOKEN_ALGORITHMS).optional(),
 });
 
 export const pgoRegistrationSchema = common.and(clientAuth).and(

@@ -21,7 +21,8 @@ function credentials(r: PgoRegistration | ModuleRegistration): Partial<ClientMet
   if (r.token_endpoint_auth_method === 'private_key_jwt') {
     return {
       token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: 'ES256',
+      // decision D2, docs/decisions.md I101: every default algorithm unless the registration names one
+      ...(r.token_endpoint_auth_signing_alg && { token_endpoint_auth_signing_alg: r.token_endpoint_auth_signing_alg }),
       ...(r.jwks_uri ? { jwks_uri: r.jwks_uri } : { jwks: r.jwks as unknown as ClientMetadata['jwks'] }),
     };
   }
@@ -40,6 +41,7 @@ export function clientMetadata(registrations: Registrations): ClientMetadata[] {
       grant_types: ['authorization_code', 'refresh_token', GRANT_TYPE_TOKEN_EXCHANGE],
       scope: staticScope({ scope: allowedScope(r) }),
       dpop_bound_access_tokens: r.dpop_bound_access_tokens, // RFC 9449 §5.2
+      ...(r.id_token_signed_response_alg && { id_token_signed_response_alg: r.id_token_signed_response_alg }), // docs/decisions.md I103
       ...(credentials(r) as object),
     })),
     // spec §5 level PS: a client of the PGO's authorization server only, never of the DVA
@@ -52,6 +54,7 @@ export function clientMetadata(registrations: Registrations): ClientMetadata[] {
       grant_types: ['authorization_code', 'refresh_token', ...(r.launch_option === '2b' ? [GRANT_TYPE_TOKEN_EXCHANGE] : [])],
       scope: staticScope(r),
       dpop_bound_access_tokens: r.dpop_bound_access_tokens, // RFC 9449 §5.2
+      ...(r.id_token_signed_response_alg && { id_token_signed_response_alg: r.id_token_signed_response_alg }), // docs/decisions.md I103
       ...(credentials(r) as object),
     })),
   ];

@@ -30,6 +30,8 @@ export interface DvaFhirConfig {
   bundlePath: string;
   /** Values for the bundle's `{{NAME}}` placeholders. */
   placeholders: Readonly<Record<string, string>>;
+  /** The registrations file: what the DVA's clients use, for the SMART discovery document (docs/decisions.md I102). */
+  registrationsFile: string;
   /** decision D9: refuse unbound (Bearer) access tokens. */
   dpopRequired: boolean;
   /** Shared secret for RS-issued DPoP nonces (RFC 9449 §9); no nonces when absent. */
@@ -82,6 +84,7 @@ const schema = z.object({
   DIGID_URL: httpUrl.default('http://digid.localhost:4400'),
   STORE: z.string().regex(/^(memory|rediss?:\/\/.+)$/, 'must be "memory" or a redis:// URL').default('memory'),
   FHIR_BUNDLE: z.string().min(1).default('deploy/demo/fhir-bundle.json'),
+  REGISTRATIONS_FILE: z.string().min(1).default('deploy/demo/registrations.json'),
   DPOP_REQUIRED: flag(false),
   DPOP_NONCE_SECRET: z
     .base64url()
@@ -138,6 +141,7 @@ export function loadDvaFhirConfig(env: Record<string, string | undefined> = proc
       MODULE_URL: e.MODULE_URL,
       DIGID_URL: e.DIGID_URL,
     },
+    registrationsFile: e.REGISTRATIONS_FILE,
     dpopRequired: e.DPOP_REQUIRED,
     ...(e.DPOP_NONCE_SECRET !== undefined && { dpopNonceSecret: new Uint8Array(Buffer.from(e.DPOP_NONCE_SECRET, 'base64url')) }),
     taskTransitions: e.TASK_TRANSITIONS,
