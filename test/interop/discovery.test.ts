@@ -124,3 +124,14 @@ describe('DPoP proofs (RFC 9449 §4.3 (5))', () => {
     expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_dpop_proof"/);
   });
 });
+
+describe('the PGO’s authorization server of options 2a/2b', () => {
+  it('serves RFC 8414 metadata that agrees with the smart-configuration of its FHIR base', async () => {
+    const oauth = (await (await fetch(`${t.urls.pgo}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    const smart = (await (await fetch(`${t.urls.pgo}/fhir/.well-known/smart-configuration`)).json()) as Record<string, unknown>;
+    expect(oauth.issuer).toBe(t.urls.pgo);
+    for (const member of ['issuer', 'authorization_endpoint', 'token_endpoint', 'token_endpoint_auth_methods_supported', 'token_endpoint_auth_signing_alg_values_supported', 'dpop_signing_alg_values_supported']) {
+      expect(oauth[member], member).toEqual(smart[member]);
+    }
+  });
+});
