@@ -25,6 +25,14 @@ const clientAuth = z.discriminatedUnion('token_endpoint_auth_method', [
   z.object({ token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post']), client_secret: z.string().min(32) }),
 ]);
 
+/**
+ * SMART App Launch 2.x public client (`client-public`), for modules only: no credentials, so PKCE
+ * (required of every client here) and, when the registration sets `dpop_bound_access_tokens`,
+ * DPoP are what bind its tokens (docs/decisions.md I104).
+ */
+const publicClient = z.object({ token_endpoint_auth_method: z.literal('none') });
+const moduleClientAuth = z.union([clientAuth, publicClient]);
+
 const common = z.object({
   client_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
   client_name: z.string().min(1),
@@ -67,7 +75,7 @@ export type IntegrationLevel = (typeof integrationLevels)[number];
 export const CONSENT_BY_LEVEL: Record<IntegrationLevel, 'never' | 'always'> = { L: 'never', TL: 'never', S: 'always', PS: 'never', T: 'never' };
 
 export const moduleRegistrationSchema = common
-  .and(clientAuth)
+  .and(moduleClientAuth)
   .and(
     z.object({
       /** Absent only for levels S and PS: neither is launched from a Task (spec §5). */
@@ -79,6 +87,8 @@ export const moduleRegistrationSchema = common
     }),
   )
   .refine((m) => (m.launch_option === undefined) === (m.integration_level === 'S' || m.integration_level === 'PS'), 'launch_option is required, except for integration_level S and PS, which have none')
+  // options 2a/2b and level PS authenticate at the PGO with RFC 7523 assertions (spec §3.3 step 8): never public
+  .refine((m) => m.token_endpoint_auth_method !== 'none' || !(m.launch_option === '2a' || m.launch_option === '2b' || m.integration_level === 'PS'), 'a public client (token_endpoint_auth_method none) cannot use option 2a, 2b or level PS')
   .transform((m) => ({ ...m, consent: m.consent ?? CONSENT_BY_LEVEL[m.integration_level] }));
 
 /**

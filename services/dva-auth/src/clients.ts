@@ -26,6 +26,7 @@ function credentials(r: PgoRegistration | ModuleRegistration): Partial<ClientMet
       ...(r.jwks_uri ? { jwks_uri: r.jwks_uri } : { jwks: r.jwks as unknown as ClientMetadata['jwks'] }),
     };
   }
+  if (r.token_endpoint_auth_method === 'none') return { token_endpoint_auth_method: 'none' }; // docs/decisions.md I104
   return { token_endpoint_auth_method: r.token_endpoint_auth_method, client_secret: r.client_secret };
 }
 
