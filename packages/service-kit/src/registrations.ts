@@ -31,7 +31,7 @@ const clientAuth = z.discriminatedUnion('token_endpoint_auth_method', [
  * DPoP are what bind its tokens (docs/decisions.md I104).
  */
 const publicClient = z.object({ token_endpoint_auth_method: z.literal('none') });
-const moduleClientAuth = z.union([clientAuth, publicClient]);
+const moduleClientAuth = z.discriminatedUnion('token_endpoint_auth_method', [...clientAuth.options, publicClient]);
 
 const common = z.object({
   client_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
