@@ -36,8 +36,8 @@ async function authorizeAtPgo(authorizationEndpoint: string, challenge: string, 
 }
 
 /** Steps 11–13 with openid-client: the exchange at the DVA and the Task read, DPoP nonces retried by the library. */
-async function exchangeAndRead(temporary: string, pair: CryptoKeyPair, jkt: string) {
-  const dva = await client.discovery(new URL(t.urls.dvaAuth), MODULE_2B, undefined, client.PrivateKeyJwt(t.keys.module.privateKey, { kid: t.keys.module.kid }), { execute: [client.allowInsecureRequests] });
+async function exchangeAndRead(temporary: string, pair: oauth.CryptoKeyPair, jkt: string) {
+  const dva = await client.discovery(new URL(t.urls.dvaAuth), MODULE_2B, undefined, client.PrivateKeyJwt({ key: t.keys.module.privateKey, kid: t.keys.module.kid }), { execute: [client.allowInsecureRequests] });
   const DPoP = client.getDPoPHandle(dva, pair);
   const exchanged = await client.genericGrantRequest(dva, GRANT_TYPE_TOKEN_EXCHANGE, {
     subject_token: temporary,
@@ -79,7 +79,7 @@ it('oauth4webapi: the temporary token with recognizedTokenTypes { n_a }, then th
 
 it('openid-client: the temporary token from the refusal’s validated body, then the exchange and the read', async () => {
   const { pair, jkt } = await dpopKeyPair();
-  const auth = client.PrivateKeyJwt(t.keys.module.privateKey, { kid: t.keys.module.kid, [client.modifyAssertion]: (_header, payload) => void (payload.cnf = { jkt }) });
+  const auth = client.PrivateKeyJwt({ key: t.keys.module.privateKey, kid: t.keys.module.kid }, { [client.modifyAssertion]: (_header, payload) => void (payload.cnf = { jkt }) });
   const pgo = await client.discovery(new URL(t.urls.pgo), MODULE_2B, undefined, auth, { algorithm: 'oauth2', execute: [client.allowInsecureRequests] });
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
