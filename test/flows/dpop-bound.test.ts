@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE, generateDpopKey, randomToken } from '@koppelmij/core';
 import { Browser } from '../support/browser.ts';
 import { clientAssertion, collectToken, launchCode, moduleAuthorize, moduleToken, post, startProtocolStack, type ProtocolStack } from '../support/protocol.ts';
-import { interopRegistrationsFile } from '../interop/support/registrations.ts';
+import { interopKeys, interopRegistrationsFile, publicJwks } from '../interop/support/registrations.ts';
 
 let t: ProtocolStack;
 let tom: string;
 beforeAll(async () => {
-  t = await startProtocolStack({ env: { REGISTRATIONS_FILE: interopRegistrationsFile() } });
+  t = await startProtocolStack({ env: { REGISTRATIONS_FILE: interopRegistrationsFile({ jwks: publicJwks(await interopKeys()) }) } });
   tom = (await collectToken(t)).access_token;
 });
 afterAll(() => t?.close());

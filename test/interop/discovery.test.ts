@@ -10,7 +10,7 @@ import { CLIENT_ASSERTION_TYPE, createClientAssertion, createDpopProof, generate
 import { loadSigningKey, type SigningKey } from '@koppelmij/service-kit';
 import { Browser } from '../support/browser.ts';
 import { collectToken, fhirGetDpop, launchCode, moduleAuthorize, moduleToken, post, startProtocolStack, type ProtocolStack } from '../support/protocol.ts';
-import { interopRegistrationsFile } from './support/registrations.ts';
+import { interopKeys, interopRegistrationsFile, publicJwks } from './support/registrations.ts';
 
 /** Registered beside the advertised ones, never advertised: each must be refused. */
 const UNADVERTISED = ['ES512', 'RS256'] as const;
@@ -23,7 +23,7 @@ const keys = new Map<string, SigningKey>();
 beforeAll(async () => {
   for (const alg of ['ES256', 'ES384', 'PS256', 'RS384', 'EdDSA', 'Ed25519', ...UNADVERTISED]) keys.set(alg, await loadSigningKey(undefined, alg));
   // without `alg` (RFC 7517 §4.4 optional): the server, not the key, decides which algorithms count
-  const file = interopRegistrationsFile({ assertions: [...keys.values()].map(({ publicJwk: { alg: _alg, ...jwk } }) => jwk) });
+  const file = interopRegistrationsFile({ jwks: { ...publicJwks(await interopKeys()), assertions: [...keys.values()].map(({ publicJwk: { alg: _alg, ...jwk } }) => jwk) } });
   t = await startProtocolStack({ env: { REGISTRATIONS_FILE: file } });
   const get = async (url: string) => (await (await fetch(url)).json()) as Record<string, unknown>;
   documents = {
