@@ -53,6 +53,11 @@ describe('the three documents', () => {
     expect(documents.oauth[member]).toEqual(documents.smart[member]);
   });
 
+  it('advertise `none` and client-public because public registrations exist (docs/decisions.md I104)', () => {
+    expect(advertised('token_endpoint_auth_methods_supported')).toEqual(['private_key_jwt', 'client_secret_basic', 'none']);
+    expect(advertised('capabilities')).toEqual(expect.arrayContaining(['client-public', 'client-confidential-symmetric', 'client-confidential-asymmetric']));
+  });
+
   it('agree on the grant types', () => {
     const sorted = (v: unknown) => [...(v as string[])].sort();
     expect(sorted(documents.openid.grant_types_supported)).toEqual(sorted(documents.smart.grant_types_supported));
