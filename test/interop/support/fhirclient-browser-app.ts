@@ -28,7 +28,8 @@ export async function startFhirclientBrowserApp(clientIds: readonly string[], sc
     const [, m, clientId, step] = path.split('/');
     if (m !== 'm' || !clientIds.includes(clientId ?? '')) return void res.writeHead(404).end();
     const html = step === 'launch'
-      ? page(`FHIR.oauth2.authorize(${JSON.stringify({ clientId, scope, redirectUri: `${url}/m/${clientId}/callback`, pkceMode: 'required' })});`)
+      ? page(`FHIR.oauth2.authorize(${JSON.stringify({ clientId, scope, redirectUri: `${url}/m/${clientId}/callback`, pkceMode: 'required' })})
+          .catch((error) => { document.body.innerHTML = '<p data-testid="fhirclient-error"></p>'; document.querySelector('p').textContent = String(error); });`)
       : page(`FHIR.oauth2.ready()
           .then((client) => client.request((client.state.tokenResponse.fhirContext || []).find((c) => c.reference.startsWith('Task/')).reference))
           .then((task) => { document.body.innerHTML = '<p data-testid="fhirclient-task"></p>'; document.querySelector('p').textContent = task.id; })
