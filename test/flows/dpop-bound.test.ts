@@ -1,7 +1,7 @@
 /**
  * RFC 9449 §5.2 `dpop_bound_access_tokens` per registration (docs/decisions.md I100): a client
- * whose registration sets it gets no token without a DPoP proof, at the built-in grants and at the
- * DVA's custom token-exchange grant; a client whose registration does not still gets Bearer.
+ * whose registration sets it (or says nothing) gets no token without a DPoP proof, at the built-in
+ * grants and at the DVA's custom token-exchange grant; one whose registration says `false` gets Bearer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE, generateDpopKey, randomToken } from '@koppelmij/core';
@@ -43,7 +43,7 @@ describe('a registration with dpop_bound_access_tokens', () => {
   });
 });
 
-it('a registration without it still gets a Bearer token (the PGO’s collect)', async () => {
+it('a registration that says dpop_bound_access_tokens false still gets a Bearer token (the demo PGO’s collect)', async () => {
   const token = await collectToken(t);
   expect((token as { token_type?: string }).token_type).toBe('Bearer');
 });

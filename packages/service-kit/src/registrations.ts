@@ -40,9 +40,10 @@ const common = z.object({
   scope: z.string().min(1),
   /**
    * RFC 9449 §5.2 client metadata: the client always proves a DPoP key at the token endpoint, so it
-   * never gets a Bearer token. Off unless the registration says so (docs/decisions.md I100).
+   * never gets a Bearer token. On unless the registration says `false` (docs/decisions.md I100):
+   * Bearer tokens only where a registration asks for them (RFC 9449's default is `false`).
    */
-  dpop_bound_access_tokens: z.boolean().default(false),
+  dpop_bound_access_tokens: z.boolean().default(true),
   /** OIDC Dynamic Client Registration §2: the id_token algorithm; absent, RS256 (docs/decisions.md I103). */
   id_token_signed_response_alg: z.enum(ID_TOKEN_ALGORITHMS).optional(),
 });

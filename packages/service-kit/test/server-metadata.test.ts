@@ -26,6 +26,15 @@ describe('the DVA’s advertised client authentication', () => {
     expect(dvaAdvertisedSupport(registrations).token_endpoint_auth_methods_supported).toEqual(['private_key_jwt', 'client_secret_basic', 'none']);
   });
 
+  it('binds tokens to DPoP unless a registration says false (docs/decisions.md I100)', () => {
+    const file = demo();
+    const { dpop_bound_access_tokens: _unset, ...silent } = publicModule('3a');
+    file.modules.push(silent);
+    const registrations = parseRegistrations(JSON.stringify(file), urls);
+    expect(registrations.modules.at(-1)!.dpop_bound_access_tokens).toBe(true);
+    expect(registrations.pgos[0]!.dpop_bound_access_tokens).toBe(false); // the demo PGO proves no DPoP at the DVA
+  });
+
   it.each(['2a', '2b'])('refuses a public client of option %s (it authenticates with RFC 7523 at the PGO)', (option) => {
     const file = demo();
     file.modules.push(publicModule(option));
