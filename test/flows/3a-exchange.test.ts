@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TOKEN_TYPE } from '@koppelmij/core';
+import { TOKEN_TYPE, generateDpopKey } from '@koppelmij/core';
 import { Browser } from '../support/browser.ts';
 import {
   KOOS, MODULE, MODULE_SECRET, TOM, collectCode, collectToken, exchangeParams, launchCode, launchPrep, moduleAuthorize, post,
@@ -77,7 +77,9 @@ describe('spec §8 item 5: the launch-prep code (actor_token)', () => {
   });
 
   it('refuses the exchange from a module client (unauthorized_client)', async () => {
-    expect(await exchange({}, { as: MODULE_SECRET })).toMatchObject(refused('unauthorized_client'));
+    // with the DPoP proof its registration demands (docs/decisions.md I100), else invalid_dpop_proof comes first
+    const proven = await post(t, '/token', exchangeParams(tom, await prepare()), { as: MODULE_SECRET, dpop: await generateDpopKey() });
+    expect(proven).toMatchObject(refused('unauthorized_client'));
   });
 
   it('refuses a code issued to another client (a module\'s authorization code)', async () => {

@@ -33,8 +33,9 @@ function expectRedirectError(authorization: ModuleAuthorization, error: string) 
   expect(authorization.error).toBe(error);
   expect(authorization.code).toBeUndefined();
 }
-const redeem = (authorization: ModuleAuthorization, form: Record<string, string> = {}, as = MODULE) =>
-  post(t, '/token', { grant_type: 'authorization_code', code: authorization.code!, redirect_uri: authorization.redirectUri, code_verifier: authorization.verifier, ...form }, { as });
+// with a DPoP proof, as every demo module's registration demands (RFC 9449 §5.2; docs/decisions.md I100)
+const redeem = async (authorization: ModuleAuthorization, form: Record<string, string> = {}, as = MODULE) =>
+  post(t, '/token', { grant_type: 'authorization_code', code: authorization.code!, redirect_uri: authorization.redirectUri, code_verifier: authorization.verifier, ...form }, { as, dpop: await generateDpopKey() });
 const refused = (error: string, status = 400) => ({ status, body: expect.objectContaining({ error }) });
 
 describe('spec §8 item 11: the launch code at /authorize (W13)', () => {

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisStore, randomToken } from '@koppelmij/core';
+import { RedisStore, generateDpopKey, randomToken } from '@koppelmij/core';
 import { buildDvaAuth, loadDvaAuthConfig } from '@koppelmij/dva-auth';
 import { loadSigningKey } from '@koppelmij/service-kit';
 import { redisUrlOrSkip, testPrefix } from '../../packages/core/test/support/redis.ts';
@@ -67,7 +67,8 @@ describe.skipIf(redisUrl === undefined)('D12: one-time codes across two dva-auth
     const authorization = await moduleAuthorize(t, browser, launch, { clientId: MODULE_SECRET });
     expect(authorization.code).toBeTruthy();
     const form = { grant_type: 'authorization_code', code: authorization.code!, redirect_uri: authorization.redirectUri, code_verifier: authorization.verifier };
-    const answers = await race((base) => post(t, '/token', form, { as: MODULE_SECRET, ...(base && { base }) }));
+    const dpop = await generateDpopKey(); // the registration demands DPoP (docs/decisions.md I100)
+    const answers = await race((base) => post(t, '/token', form, { as: MODULE_SECRET, dpop, ...(base && { base }) }));
     expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
     for (const lost of answers.filter((a) => a.status !== 200)) expect(lost).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
   });

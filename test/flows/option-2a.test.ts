@@ -220,7 +220,7 @@ describe('the DVA side of 2a', () => {
     const reply = await post(t, '/token', {
       grant_type: GRANT_TYPE_TOKEN_EXCHANGE, subject_token: collect, subject_token_type: TOKEN_TYPE.ACCESS_TOKEN,
       actor_token: await moduleAssertion(t, MODULE_2A, { jkt: key.jkt }), actor_token_type: TOKEN_TYPE.JWT, resource: 'Task/task-2a',
-    }, { as: MODULE_2A });
+    }, { as: MODULE_2A, dpop: key }); // the proof its registration demands (docs/decisions.md I100)
     expect(reply.status).toBe(400);
     expect(reply.body.error).toBe('unauthorized_client');
   });

@@ -132,7 +132,7 @@ describe('the temporary token (spec §8 item 18)', () => {
     const byModule = await post(t, '/token', {
       grant_type: GRANT_TYPE_TOKEN_EXCHANGE, subject_token: collectAt, subject_token_type: TOKEN_TYPE.ACCESS_TOKEN,
       requested_token_type: TOKEN_TYPE.TEMPORARY_EXCHANGE_TOKEN, audience: MODULE_2B, resource: 'Task/task-2b',
-    }, { as: MODULE_2B });
+    }, { as: MODULE_2B, dpop: await generateDpopKey() }); // its registration demands DPoP (docs/decisions.md I100)
     expect(byModule.status).toBe(400);
     expect(byModule.body.error).toBe('unauthorized_client');
   });

@@ -11,3 +11,4 @@ export * from './registrations.ts';
 export * from './oidc-client-auth.ts';
 export * from './post-only.ts';
 export * from './input.ts';
+export * from './server-metadata.ts';

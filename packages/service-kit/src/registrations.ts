@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_CLIENT_ASSERTION_ALGORITHMS, type ClientAssertionAlgorithm } from '@koppelmij/core/client-auth';
+import { ID_TOKEN_ALGORITHMS } from '@koppelmij/core/smart';
 
 /**
  * The deployment's client registrations (docs/architecture.md "Registrations are data"):
@@ -12,16 +14,38 @@ import { z } from 'zod';
 const jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) });
 
 const clientAuth = z.discriminatedUnion('token_endpoint_auth_method', [
-  z.object({ token_endpoint_auth_method: z.literal('private_key_jwt'), jwks_uri: z.url().optional(), jwks: jwks.optional() })
+  z.object({
+    token_endpoint_auth_method: z.literal('private_key_jwt'),
+    jwks_uri: z.url().optional(),
+    jwks: jwks.optional(),
+    /** RFC 7591 §2: narrows the client's assertions to one algorithm; absent, every one of decision D2 (docs/decisions.md I101). */
+    token_endpoint_auth_signing_alg: z.enum(DEFAULT_CLIENT_ASSERTION_ALGORITHMS as [ClientAssertionAlgorithm, ...ClientAssertionAlgorithm[]]).optional(),
+  })
     .refine((c) => Boolean(c.jwks_uri) !== Boolean(c.jwks), 'give exactly one of jwks_uri and jwks'),
   z.object({ token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post']), client_secret: z.string().min(32) }),
 ]);
+
+/**
+ * SMART App Launch 2.x public client (`client-public`), for modules only: no credentials, so PKCE
+ * (required of every client here) and, when the registration sets `dpop_bound_access_tokens`,
+ * DPoP are what bind its tokens (docs/decisions.md I104).
+ */
+const publicClient = z.object({ token_endpoint_auth_method: z.literal('none') });
+const moduleClientAuth = z.discriminatedUnion('token_endpoint_auth_method', [...clientAuth.options, publicClient]);
 
 const common = z.object({
   client_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
   client_name: z.string().min(1),
   redirect_uris: z.array(z.url()).min(1),
   scope: z.string().min(1),
+  /**
+   * RFC 9449 §5.2 client metadata: the client always proves a DPoP key at the token endpoint, so it
+   * never gets a Bearer token. On unless the registration says `false` (docs/decisions.md I100):
+   * Bearer tokens only where a registration asks for them (RFC 9449's default is `false`).
+   */
+  dpop_bound_access_tokens: z.boolean().default(true),
+  /** OIDC Dynamic Client Registration §2: the id_token algorithm; absent, RS256 (docs/decisions.md I103). */
+  id_token_signed_response_alg: z.enum(ID_TOKEN_ALGORITHMS).optional(),
 });
 
 export const pgoRegistrationSchema = common.and(clientAuth).and(
@@ -52,7 +76,7 @@ export type IntegrationLevel = (typeof integrationLevels)[number];
 export const CONSENT_BY_LEVEL: Record<IntegrationLevel, 'never' | 'always'> = { L: 'never', TL: 'never', S: 'always', PS: 'never', T: 'never' };
 
 export const moduleRegistrationSchema = common
-  .and(clientAuth)
+  .and(moduleClientAuth)
   .and(
     z.object({
       /** Absent only for levels S and PS: neither is launched from a Task (spec §5). */
@@ -64,6 +88,8 @@ export const moduleRegistrationSchema = common
     }),
   )
   .refine((m) => (m.launch_option === undefined) === (m.integration_level === 'S' || m.integration_level === 'PS'), 'launch_option is required, except for integration_level S and PS, which have none')
+  // options 2a/2b and level PS authenticate at the PGO with RFC 7523 assertions (spec §3.3 step 8): never public
+  .refine((m) => m.token_endpoint_auth_method !== 'none' || !(m.launch_option === '2a' || m.launch_option === '2b' || m.integration_level === 'PS'), 'a public client (token_endpoint_auth_method none) cannot use option 2a, 2b or level PS')
   .transform((m) => ({ ...m, consent: m.consent ?? CONSENT_BY_LEVEL[m.integration_level] }));
 
 /**

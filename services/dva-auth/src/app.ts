@@ -27,7 +27,7 @@ export interface DvaAuthDeps {
 }
 
 /** The oidc-provider endpoints, served at the root (spec §1.1 paths). */
-const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/par', '/token', '/jwks', '/revoke', '/introspect', '/.well-known/openid-configuration'];
+const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/par', '/token', '/jwks', '/revoke', '/introspect', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
 
 /** Builds the DVA authorization server. The app is not listening; call `listen` or `inject`. */
 export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}): Promise<FastifyInstance & { dva: DvaAuth }> {
@@ -39,6 +39,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   const registrations = { ...loaded, modules: [...loaded.modules, ...loaded.test_clients] }; // docs/decisions.md I51
   const patients = PatientIndex.fromBundle(config.FHIR_BUNDLE, config.PSEUDONYM_SECRET);
   const signingKey = await loadSigningKey(config.SIGNING_JWK);
+  const idTokenRsaKey = await loadSigningKey(config.SIGNING_RSA_JWK, 'RS256'); // docs/decisions.md I103
 
   // the parts reach each other through `get`, called only after `dva` exists
   const get = (): DvaAuth => dva;
@@ -47,7 +48,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
     set: (grantId: string, context: GrantContext, ttl: number) => store.set(`grant-context:${grantId}`, context, ttl),
   };
   const fetchImpl = deps.fetch ?? globalThis.fetch;
-  const provider = createProvider({ config, store, registrations, patients, signingKey, grantContext: grantContext.get, extraParams: extraParams(get), fetch: fetchImpl });
+  const provider = createProvider({ config, store, registrations, patients, signingKey, idTokenRsaKey, grantContext: grantContext.get, extraParams: extraParams(get), fetch: fetchImpl });
   const dva: DvaAuth = {
     config, provider, store, registrations, patients, signingKey, grantContext,
     audit: new AuditLog(store, app.log),

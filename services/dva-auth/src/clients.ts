@@ -21,10 +21,12 @@ function credentials(r: PgoRegistration | ModuleRegistration): Partial<ClientMet
   if (r.token_endpoint_auth_method === 'private_key_jwt') {
     return {
       token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: 'ES256',
+      // decision D2, docs/decisions.md I101: every default algorithm unless the registration names one
+      ...(r.token_endpoint_auth_signing_alg && { token_endpoint_auth_signing_alg: r.token_endpoint_auth_signing_alg }),
       ...(r.jwks_uri ? { jwks_uri: r.jwks_uri } : { jwks: r.jwks as unknown as ClientMetadata['jwks'] }),
     };
   }
+  if (r.token_endpoint_auth_method === 'none') return { token_endpoint_auth_method: 'none' }; // docs/decisions.md I104
   return { token_endpoint_auth_method: r.token_endpoint_auth_method, client_secret: r.client_secret };
 }
 
@@ -39,6 +41,8 @@ export function clientMetadata(registrations: Registrations): ClientMetadata[] {
       response_types: ['code'],
       grant_types: ['authorization_code', 'refresh_token', GRANT_TYPE_TOKEN_EXCHANGE],
       scope: staticScope({ scope: allowedScope(r) }),
+      dpop_bound_access_tokens: r.dpop_bound_access_tokens, // RFC 9449 §5.2
+      ...(r.id_token_signed_response_alg && { id_token_signed_response_alg: r.id_token_signed_response_alg }), // docs/decisions.md I103
       ...(credentials(r) as object),
     })),
     // spec §5 level PS: a client of the PGO's authorization server only, never of the DVA
@@ -50,6 +54,8 @@ export function clientMetadata(registrations: Registrations): ClientMetadata[] {
       // option 2b: the module exchanges the temporary token itself (spec §3.4 step 11)
       grant_types: ['authorization_code', 'refresh_token', ...(r.launch_option === '2b' ? [GRANT_TYPE_TOKEN_EXCHANGE] : [])],
       scope: staticScope(r),
+      dpop_bound_access_tokens: r.dpop_bound_access_tokens, // RFC 9449 §5.2
+      ...(r.id_token_signed_response_alg && { id_token_signed_response_alg: r.id_token_signed_response_alg }), // docs/decisions.md I103
       ...(credentials(r) as object),
     })),
   ];

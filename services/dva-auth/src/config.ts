@@ -24,6 +24,8 @@ export const dvaAuthConfigSchema = z.object({
   /** Comma-separated cookie signing keys (first signs); a random key when absent (demo). */
   COOKIE_KEYS: z.string().optional(),
   SIGNING_JWK: z.string().optional(),
+  /** The RSA private JWK (JSON) of RS256 id_tokens (SMART App Launch 2.x sso-openid-connect); a fresh key per process when absent. */
+  SIGNING_RSA_JWK: z.string().optional(),
   /** Secret for the pseudonymous `sub` (HMAC of the BSN); must be stable across restarts in a deployment. */
   PSEUDONYM_SECRET: z.string().min(16).default('demo-pseudonym-secret-change-me'),
   /** 32+ bytes, base64url; shared by all instances (RFC 9449 §8 nonces). Random when absent. */

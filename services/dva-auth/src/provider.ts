@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { createOidcAdapter, type KeyValueStore } from '@koppelmij/core';
-import type { Registrations, SigningKey } from '@koppelmij/service-kit';
+import { ID_TOKEN_ALGORITHMS, createOidcAdapter, type KeyValueStore } from '@koppelmij/core';
+import { dvaAdvertisedSupport, type Registrations, type SigningKey } from '@koppelmij/service-kit';
 import { clientAssertionPolicy } from './client-assertion-policy.ts';
 import { clientMetadata, resourceScopes, STATIC_SCOPES } from './clients.ts';
 import type { DvaAuthConfig } from './config.ts';
@@ -15,6 +15,8 @@ export interface ProviderParts {
   registrations: Registrations;
   patients: PatientIndex;
   signingKey: SigningKey;
+  /** Signs RS256 id_tokens only (docs/decisions.md I103); access tokens stay ES256 with `signingKey`. */
+  idTokenRsaKey: SigningKey;
   grantContext(grantId: string): Promise<GrantContext | undefined>;
   extraParams: NonNullable<Configuration['extraParams']>;
   fetch: typeof fetch;
@@ -55,6 +57,7 @@ function launchPolicy(registrations: Registrations) {
 export function createProvider(parts: ProviderParts): Provider {
   const { config, registrations, patients } = parts;
   const fhirBase = config.DVA_FHIR_URL;
+  const support = dvaAdvertisedSupport(registrations);
   const moduleTtl = (ctx: KoaContextWithOIDC, want: number) => {
     // spec §4.7: never beyond the maximum session, counted from the grant (the launch)
     const grant = ctx.oidc.entities.Grant as { iat?: number } | undefined;
@@ -68,8 +71,16 @@ export function createProvider(parts: ProviderParts): Provider {
       onConsumeConflict: () => new errors.InvalidGrant('grant request is invalid'), // decision D12
     }) as unknown as Configuration['adapter'],
     clients: clientMetadata(registrations),
-    clientDefaults: { id_token_signed_response_alg: 'ES256' }, // notes §2: jwks holds no RSA key
-    jwks: { keys: [parts.signingKey.privateJwk as never] },
+    // OIDC Dynamic Client Registration §2: RS256 unless the registration names another (docs/decisions.md I103)
+    clientDefaults: { id_token_signed_response_alg: 'RS256' },
+    // docs/decisions.md I102: what is enabled is what every discovery document advertises (core advertisedSupport)
+    clientAuthMethods: support.token_endpoint_auth_methods_supported,
+    enabledJWA: {
+      clientAuthSigningAlgValues: support.token_endpoint_auth_signing_alg_values_supported ?? [], // decision D2
+      dPoPSigningAlgValues: support.dpop_signing_alg_values_supported, // RFC 9449 §5.1, decision D2
+      idTokenSigningAlgValues: [...ID_TOKEN_ALGORITHMS],
+    } as Configuration['enabledJWA'],
+    jwks: { keys: [parts.signingKey.privateJwk as never, parts.idTokenRsaKey.privateJwk as never] },
     cookies: {
       keys: config.COOKIE_KEYS ? config.COOKIE_KEYS.split(',') : [randomBytes(32).toString('base64url')],
       names: { session: 'dva_session', interaction: 'dva_interaction', resume: 'dva_interaction_resume' },

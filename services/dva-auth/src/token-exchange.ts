@@ -6,6 +6,7 @@ import {
 } from '@koppelmij/core';
 import type { DvaAuth, GrantContext } from './context.ts';
 import { delegationGrant, isDelegationRequest } from './delegation.ts';
+import { requireDpopProof } from './dpop-bound.ts';
 import type { FhirAccess } from './fhir-access.ts';
 import { checkReturnUrl } from './return-url.ts';
 import { verifySubjectToken, type SubjectToken } from './subject-token.ts';
@@ -30,6 +31,7 @@ type LaunchPrep = Extract<GrantContext, { kind: 'launch-prep' }>;
 export function tokenExchangeGrant(dva: () => DvaAuth, fhir: FhirAccess) {
   const delegation = delegationGrant(dva, fhir); // options 2a and 2b (docs/option-2a-2b.md)
   return async function tokenExchange(ctx: KoaContextWithOIDC): Promise<void> {
+    requireDpopProof(ctx); // RFC 9449 §5.2: oidc-provider checks this for its own grants only
     if (isDelegationRequest(ctx.oidc.params)) return delegation(ctx);
     const { config, launchCodes, audit } = dva();
     const client = ctx.oidc.client!;

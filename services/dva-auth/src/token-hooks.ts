@@ -3,6 +3,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { launchContextFields, revokedGrantKey, verifyJwtAccessToken, type AccessTokenClaims } from '@koppelmij/core';
 import { refusedAsJwt } from '@koppelmij/service-kit';
 import type { DvaAuth } from './context.ts';
+import { namedDpopRefusal } from './dpop-bound.ts';
 import { representationResponse } from './representation.ts';
 
 type Body = Record<string, unknown>;
@@ -22,7 +23,10 @@ export function installTokenHooks(provider: Provider, dva: () => DvaAuth): void 
     await next();
     const route = (ctx as KoaContextWithOIDC).oidc?.route;
     if (route === 'token' && ctx.status === 200) await shapeTokenResponse(ctx as KoaContextWithOIDC, dva());
-    if (route === 'token' && ctx.status === 400) grantTypeNotAllowed(ctx as KoaContextWithOIDC);
+    if (route === 'token' && ctx.status === 400) {
+      grantTypeNotAllowed(ctx as KoaContextWithOIDC);
+      namedDpopRefusal(ctx as KoaContextWithOIDC); // RFC 9449 §5.2
+    }
     if (route === 'revocation' && refusedAsJwt(ctx as KoaContextWithOIDC)) await revokeJwtAccessToken(ctx as KoaContextWithOIDC, dva());
     if (route === 'introspection' && refusedAsJwt(ctx as KoaContextWithOIDC)) await introspectJwtAccessToken(ctx as KoaContextWithOIDC, dva());
   });

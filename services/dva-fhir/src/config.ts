@@ -34,6 +34,8 @@ export interface DvaFhirConfig {
   bundlePath: string;
   /** Values for the bundle's `{{NAME}}` placeholders. */
   placeholders: Readonly<Record<string, string>>;
+  /** The registrations file: what the DVA's clients use, for the SMART discovery document (docs/decisions.md I102). */
+  registrationsFile: string;
   /** decision D9: refuse unbound (Bearer) access tokens. */
   dpopRequired: boolean;
   /** Shared secret for RS-issued DPoP nonces (RFC 9449 §9); no nonces when absent. */
@@ -89,6 +91,7 @@ export const schema = z.object({
   FHIR_DATABASE_URL: z.string().regex(/^postgres(?:ql)?:\/\/.+/, 'must be a postgres:// URL').optional(),
   FHIR_UPSTREAM_URL: httpUrl.optional(),
   FHIR_UPSTREAM_TOKEN: z.string().min(1).optional(),
+  REGISTRATIONS_FILE: z.string().min(1).default('deploy/demo/registrations.json'),
   DPOP_REQUIRED: flag(false),
   DPOP_NONCE_SECRET: z
     .base64url()
@@ -158,6 +161,7 @@ export function loadDvaFhirConfig(env: Record<string, string | undefined> = proc
       MODULE_URL: e.MODULE_URL,
       DIGID_URL: e.DIGID_URL,
     },
+    registrationsFile: e.REGISTRATIONS_FILE,
     dpopRequired: e.DPOP_REQUIRED,
     ...(e.DPOP_NONCE_SECRET !== undefined && { dpopNonceSecret: new Uint8Array(Buffer.from(e.DPOP_NONCE_SECRET, 'base64url')) }),
     taskTransitions: e.TASK_TRANSITIONS,

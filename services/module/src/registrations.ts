@@ -39,7 +39,8 @@ const file = z.object({ modules: z.array(moduleRegistrationSchema).min(1) });
 
 /**
  * Reads the `modules` part of the registrations file, with `{{NAME}}` placeholders filled from
- * `placeholders`, and checks that every identity matches the routes this service serves.
+ * `placeholders`: the modules whose `launch_url` lies below `publicUrl` are this service's, and
+ * each must match the routes it serves; the others are ignored.
  *
  * @throws Error naming the offending entry (fail fast at start-up).
  */
@@ -56,11 +57,21 @@ export function parseRegistrations(document: unknown, placeholders: Readonly<Rec
     throw new Error(`registrations: invalid modules entry\n${lines.join('\n')}`);
   }
   const seen = new Set<string>();
-  return parsed.data.modules.map((m) => {
+  for (const m of parsed.data.modules) {
     if (seen.has(m.client_id)) throw new Error(`registrations: client_id ${m.client_id} appears twice`);
     seen.add(m.client_id);
-    return toRegistration(m, publicUrl);
-  });
+  }
+  // docs/decisions.md I105: another vendor's module (its launch_url elsewhere) is not this service's concern
+  const hosted = parsed.data.modules.filter((m) => isBelow(m.launch_url, publicUrl)).map((m) => toRegistration(m, publicUrl));
+  if (hosted.length === 0) throw new Error(`registrations: no module has its launch_url below ${publicUrl}`);
+  return hosted;
+}
+
+/** Whether `url` lies below this service's public URL (same origin, path under its path). */
+function isBelow(url: string, publicUrl: string): boolean {
+  const target = new URL(url);
+  const base = new URL(`${publicUrl}/`);
+  return target.origin === base.origin && target.pathname.startsWith(base.pathname);
 }
 
 function toRegistration(m: z.infer<typeof moduleRegistrationSchema>, publicUrl: string): ModuleRegistration {

@@ -41,8 +41,14 @@ describe('registrations', () => {
     expect(registrations.at(-1)).toMatchObject({ clientId: 'module-ps', pgoDomain: true, standalone: false }); // level PS
   });
 
-  it('refuses an entry whose launch_url is not served here', () => {
-    expect(() => parse([{ ...demo.modules[0], launch_url: 'http://elsewhere/launch' }])).toThrow(/launch_url/);
+  it('ignores another vendor’s module (its launch_url elsewhere) and serves its own (docs/decisions.md I105)', () => {
+    const elsewhere = { ...demo.modules[0], client_id: 'vendor-app', launch_url: 'http://app.vendor.test/launch', redirect_uris: ['http://app.vendor.test/'], token_endpoint_auth_method: 'none' };
+    expect(parse([elsewhere, demo.modules[0]!]).map((r) => r.clientId)).toEqual(['module-3a']);
+    expect(() => parse([elsewhere])).toThrow(/no module/);
+  });
+
+  it('refuses an entry below this service whose launch_url is not the route it serves', () => {
+    expect(() => parse([{ ...demo.modules[0], launch_url: 'http://module.localhost:4300/elsewhere/launch' }])).toThrow(/launch_url/);
   });
 
   it('refuses an entry without this service’s callback among its redirect_uris', () => {

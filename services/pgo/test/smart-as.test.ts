@@ -22,8 +22,13 @@ describe('clients of the PGO authorization server', () => {
     expect(clientMetadata([module({})])).toEqual([{
       client_id: 'module-2a', client_name: 'm', redirect_uris: ['https://module.example/cb'], response_types: ['code'],
       grant_types: ['authorization_code'], scope: 'launch patient/*.read', token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: 'ES256', dpop_bound_access_tokens: true, jwks_uri: 'https://module.example/jwks',
+      dpop_bound_access_tokens: true, jwks_uri: 'https://module.example/jwks',
     }]);
+  });
+
+  it('accept every advertised assertion algorithm unless the registration names one (docs/decisions.md I101)', () => {
+    expect(clientMetadata([module({})])[0]).not.toHaveProperty('token_endpoint_auth_signing_alg');
+    expect(clientMetadata([module({ token_endpoint_auth_signing_alg: 'PS256' } as Partial<ModuleRegistration>)])[0]!.token_endpoint_auth_signing_alg).toBe('PS256');
   });
 
   it('leave out a module without keys: spec §3.3 step 8 is RFC 7523', () => {

@@ -2,16 +2,12 @@
  * The two unauthenticated documents: the CapabilityStatement (FHIR R4 §3.1.0.11 `metadata`) and
  * SMART discovery (SMART App Launch 2.x "Conformance"; spec §1.1 "Discovery").
  */
-import { DPOP_ALGORITHMS } from '@koppelmij/core/dpop';
-import { KOPPELMIJ_DVA_CAPABILITIES, smartConfiguration, type SmartConfiguration } from '@koppelmij/core/smart';
-import { isLocalhostName } from '@koppelmij/service-kit';
+import { KOPPELMIJ_DVA_CAPABILITIES, clientCapabilities, smartConfiguration, type SmartConfiguration } from '@koppelmij/core/smart';
+import { dvaAdvertisedSupport, isLocalhostName, loadRegistrations } from '@koppelmij/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { DvaFhirConfig } from '../config.ts';
 import { RESOURCE_TYPES } from '../data/resource.ts';
 import { searchParameters } from '../data/search.ts';
-
-/** decision D2: the client-assertion algorithms the DVA accepts. */
-const CLIENT_ASSERTION_ALGORITHMS = ['ES256', 'ES384', 'PS256', 'EdDSA', 'RS384'];
 
 /** The scopes the demo registrations use (deploy/demo/registrations.json), v1 and v2 forms. */
 const SCOPES_SUPPORTED = [
@@ -25,8 +21,12 @@ const SCOPES_SUPPORTED = [
  * authorization server's (spec §1.1). `http:` URLs are accepted only on `*.localhost` names
  * (RFC 6761 §6.3; the demo), so a deployment misconfigured with `http:` fails at start-up.
  */
-export function dvaSmartConfiguration(config: Pick<DvaFhirConfig, 'authUrl'>): SmartConfiguration {
+export function dvaSmartConfiguration(config: Pick<DvaFhirConfig, 'authUrl' | 'registrationsFile' | 'placeholders'>): SmartConfiguration {
   const as = config.authUrl;
+  // docs/decisions.md I102: methods and algorithms from the one source dva-auth's provider is configured from
+  const support = dvaAdvertisedSupport(loadRegistrations(config.registrationsFile, { ...config.placeholders }));
+  const clients = clientCapabilities(support.token_endpoint_auth_methods_supported);
+  const { code_challenge_methods_supported: _s256, ...advertised } = support; // smartConfiguration adds it
   return smartConfiguration(
     {
       issuer: as,
@@ -34,14 +34,15 @@ export function dvaSmartConfiguration(config: Pick<DvaFhirConfig, 'authUrl'>): S
       authorization_endpoint: `${as}/authorize`,
       token_endpoint: `${as}/token`,
       grant_types_supported: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'],
-      token_endpoint_auth_methods_supported: ['private_key_jwt', 'client_secret_basic'],
-      token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGORITHMS,
+      ...advertised,
       scopes_supported: SCOPES_SUPPORTED,
       response_types_supported: ['code'],
       introspection_endpoint: `${as}/introspect`,
       revocation_endpoint: `${as}/revoke`,
-      capabilities: [...KOPPELMIJ_DVA_CAPABILITIES],
-      dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
+      capabilities: [
+        ...(clients.includes('client-public') ? ['client-public'] : []),
+        ...KOPPELMIJ_DVA_CAPABILITIES.filter((c) => !c.startsWith('client-') || clients.includes(c)),
+      ],
       pushed_authorization_request_endpoint: `${as}/par`,
     },
     { allowHttp: isLocalhostName(new URL(as).hostname) },

@@ -32,7 +32,8 @@ export function clientMetadata(modules: readonly DelegationModule[]): ClientMeta
       grant_types: ['authorization_code'],
       scope: offeredScopes(m.scope).join(' '),
       token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: 'ES256',
+      // docs/decisions.md I101: every default algorithm unless the registration names one
+      ...(m.token_endpoint_auth_method === 'private_key_jwt' && m.token_endpoint_auth_signing_alg && { token_endpoint_auth_signing_alg: m.token_endpoint_auth_signing_alg }),
       dpop_bound_access_tokens: true,
       ...keys(m),
     }));

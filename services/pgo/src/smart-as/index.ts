@@ -6,13 +6,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { DPOP_ALGORITHMS, smartConfiguration, type SmartConfiguration } from '@koppelmij/core';
+import { smartConfiguration, type SmartConfiguration } from '@koppelmij/core';
 import { isLocalhostName, loadSigningKey, mountOidcProvider, refusedAsJwt } from '@koppelmij/service-kit';
 import type { PgoContext } from '../context.ts';
 import { allScopes, delegationModules, type DelegationModule } from './clients.ts';
 import { registerSmartAsInteraction } from './interaction.ts';
 import { launchTokens, pgoFhirBase } from './launch.ts';
-import { createSmartAsProvider } from './provider.ts';
+import { PGO_AS_SUPPORT, createSmartAsProvider } from './provider.ts';
 import { delegatedTokenResponse } from './token-response.ts';
 import { registerFhirFacade } from '../pgo-domain/fhir-facade.ts';
 import { revokePgoAccessToken } from '../pgo-domain/revocation.ts';
@@ -20,7 +20,7 @@ import { revokePgoAccessToken } from '../pgo-domain/revocation.ts';
 export { startDelegatedLaunch, type DelegationOption } from './launch.ts';
 
 /** The oidc-provider endpoints, at the PGO's root (spec §1.3: `{PGO_URL}/authorize`, `{PGO_URL}/token`). */
-const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/token', '/revoke'];
+const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/token', '/revoke', '/.well-known/oauth-authorization-server']; // RFC 8414 §3 at the issuer
 
 /**
  * Mounts the authorization server when the registrations hold 2a/2b modules; without any, the
@@ -57,6 +57,7 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
 /** SMART App Launch 2.x discovery of `{PGO_URL}/fhir`, the `iss` of a 2a/2b launch (spec §3.3 step 4). */
 function pgoSmartConfiguration(ctx: PgoContext, modules: readonly DelegationModule[]): SmartConfiguration {
   const { pgoUrl } = ctx.config;
+  const { code_challenge_methods_supported: _s256, ...advertised } = PGO_AS_SUPPORT;
   return smartConfiguration(
     {
       issuer: pgoUrl,
@@ -64,12 +65,10 @@ function pgoSmartConfiguration(ctx: PgoContext, modules: readonly DelegationModu
       token_endpoint: `${pgoUrl}/token`,
       revocation_endpoint: `${pgoUrl}/revoke`,
       grant_types_supported: ['authorization_code'],
-      token_endpoint_auth_methods_supported: ['private_key_jwt'],
-      token_endpoint_auth_signing_alg_values_supported: ['ES256'],
+      ...advertised, // docs/decisions.md I102: the provider is configured from the same values
       scopes_supported: allScopes(modules),
       response_types_supported: ['code'],
       capabilities: ['launch-ehr', 'context-ehr-patient', 'client-confidential-asymmetric', 'permission-patient', 'permission-v1'],
-      dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     },
     { allowHttp: isLocalhostName(new URL(pgoFhirBase(ctx)).hostname) },
   );

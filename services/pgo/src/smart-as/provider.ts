@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
-import { DPOP_ALGORITHMS, InvalidGrant, assertionBindsProof, checkPresentedLaunchCode, createOidcAdapter, readCnfJkt, type KeyValueStore, type LaunchCodes } from '@koppelmij/core';
+import { InvalidGrant, advertisedSupport, assertionBindsProof, checkPresentedLaunchCode, createOidcAdapter, readCnfJkt, type KeyValueStore, type LaunchCodes } from '@koppelmij/core';
 import { escapeHtml, type SigningKey } from '@koppelmij/service-kit';
 import type { PgoConfig } from '../config.ts';
 import { allScopes, clientMetadata, offeredScopes, type DelegationModule } from './clients.ts';
@@ -22,6 +22,9 @@ export interface SmartAsParts {
   signingKey: SigningKey;
   fetch: typeof fetch;
 }
+
+/** What this server enables and advertises (core advertisedSupport; docs/decisions.md I102): RFC 7523 assertions only. */
+export const PGO_AS_SUPPORT = advertisedSupport(['private_key_jwt']);
 
 /** The assertion's `cnf.jkt` per token request, read after its signature verified (notes §3 (a)). */
 export const assertionCnf = new WeakMap<object, string>();
@@ -50,7 +53,7 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
     adapter: createOidcAdapter(parts.store, { onConsumeConflict: () => new errors.InvalidGrant('grant request is invalid') }) as unknown as Configuration['adapter'], // D12
     clients: clientMetadata(modules),
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
-    clientAuthMethods: ['private_key_jwt'], // spec §3.3 step 8: RFC 7523
+    clientAuthMethods: PGO_AS_SUPPORT.token_endpoint_auth_methods_supported, // spec §3.3 step 8: RFC 7523
     jwks: { keys: [parts.signingKey.privateJwk as never] },
     cookies: {
       // one key per purpose, derived from the PGO's cookie secret
@@ -68,7 +71,11 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
     responseTypes: ['code'],
     pkce: { required: () => true }, // spec §8 item 14 at this AS too
     extraParams: extraParams(parts, byId),
-    enabledJWA: { dPoPSigningAlgValues: [...DPOP_ALGORITHMS] },
+    // docs/decisions.md I101, I102: what the smart-configuration advertises
+    enabledJWA: {
+      clientAuthSigningAlgValues: PGO_AS_SUPPORT.token_endpoint_auth_signing_alg_values_supported ?? [],
+      dPoPSigningAlgValues: PGO_AS_SUPPORT.dpop_signing_alg_values_supported,
+    } as Configuration['enabledJWA'],
     // notes §3: the registered jwks_uri comes from the operator's file; the demo's are loopback
     fetch: ((url: URL | string, { dispatcher: _dispatcher, ...options }: RequestInit & { dispatcher?: unknown }) => parts.fetch(url, options)) as unknown as Configuration['fetch'],
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
