@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import { createStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, mountOidcProvider, registerErrorHandler } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, loadSigningKey, loggerOptions, mountOidcProvider, registerErrorHandler, registerSecurityHeaders } from '@koppelmij/service-kit';
 import type { DigidMockConfig } from './config.ts';
 import { resumeWithoutStaleSession } from './fresh-session.ts';
 import { registerInteractionRoutes } from './interactions.ts';
@@ -18,6 +18,7 @@ export async function buildDigidMock(config: DigidMockConfig): Promise<FastifyIn
 
   const app = Fastify({ logger: loggerOptions(config.logLevel) });
   endKeepAliveOnClose(app);
+  registerSecurityHeaders(app, { publicUrl: config.issuer });
   app.addHook('onClose', () => store.close());
   registerErrorHandler(app, 'oauth');
   await app.register(formbody);

@@ -24,14 +24,9 @@ const uidParams = z.object({ uid: z.string().regex(/^[\w-]{1,64}$/) });
 const bsn = z.string().regex(/^[0-9]{9}$/);
 const loginForm = z.object({ bsn, represent: z.union([z.literal('self'), bsn]).optional() });
 
-const PAGE_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-};
-
+// no-store, CSP and the other security headers: service-kit registerSecurityHeaders (app.ts)
 function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).headers(PAGE_HEADERS).send(body);
+  return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
 
 /** The interaction of this browser (its interaction cookie), which must be the one in the URL. */

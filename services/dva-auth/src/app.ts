@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LaunchCodes, OAuthError, createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider, registerSecurityHeaders } from '@koppelmij/service-kit';
 import { AuditLog } from './audit.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { DvaAuth, GrantContext, LaunchContextRecord } from './context.ts';
@@ -33,6 +33,7 @@ const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/par', '/token', '/jwk
 export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}): Promise<FastifyInstance & { dva: DvaAuth }> {
   const app = Fastify({ logger: loggerOptions(config.LOG_LEVEL), trustProxy: config.TRUST_PROXY });
   endKeepAliveOnClose(app);
+  registerSecurityHeaders(app, { publicUrl: config.DVA_AUTH_URL });
   const store = deps.store ?? createStore(config.STORE);
   const urls = { PGO_URL: config.PGO_URL, MODULE_URL: config.MODULE_URL, DVA_AUTH_URL: config.DVA_AUTH_URL, DVA_FHIR_URL: config.DVA_FHIR_URL, DIGID_URL: config.DIGID_URL };
   const registrations = loadRegistrations(config.REGISTRATIONS_FILE, urls);

@@ -3,7 +3,7 @@ import { DPOP_ALGORITHMS, DpopNonces } from '@koppelmij/core/dpop';
 import { FhirError } from '@koppelmij/core/errors';
 import { createStore, type KeyValueStore } from '@koppelmij/core/store';
 import type { Clock } from '@koppelmij/core/util';
-import { endKeepAliveOnClose, loggerOptions, registerErrorHandler } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, loggerOptions, registerErrorHandler, registerSecurityHeaders } from '@koppelmij/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRemoteJWKSet } from 'jose';
 import { auditEvent } from './audit.ts';
@@ -49,6 +49,7 @@ export interface DvaFhirDeps {
 export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: loggerOptions(config.logLevel) });
   endKeepAliveOnClose(app);
+  registerSecurityHeaders(app, { publicUrl: config.fhirUrl });
   app.decorateRequest('verified', undefined);
   app.decorateRequest('access', undefined);
   registerErrorHandler(app, 'fhir', { dpopAlgs: DPOP_ALGORITHMS });

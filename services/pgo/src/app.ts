@@ -6,7 +6,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, type SigningKey } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, loadSigningKey, loggerOptions, registerSecurityHeaders, type SigningKey } from '@koppelmij/service-kit';
 import { Accounts } from './accounts.ts';
 import { registerCollect } from './collect.ts';
 import type { PgoConfig } from './config.ts';
@@ -44,9 +44,6 @@ export interface PgoDeps {
   accounts?: Accounts;
 }
 
-// Pages carry personal data and flow state: never cached, framed, sniffed, or leaked through Referer.
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
-
 /** Builds the PGO app; the caller listens (main.ts) or injects (tests). */
 export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<FastifyInstance> {
   const fetchImpl = deps.fetch ?? globalThis.fetch;
@@ -78,18 +75,11 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
 
   const app = Fastify({ logger: loggerOptions(config.logLevel) });
   endKeepAliveOnClose(app);
+  // Pages carry personal data and flow state: never cached, framed, sniffed, or leaked through Referer.
+  registerSecurityHeaders(app, { publicUrl: config.pgoUrl });
   if (!deps.store) app.addHook('onClose', () => store.close());
   await app.register(cookie, { secret: config.cookieSecret });
   await app.register(formbody);
-
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CSP);
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.header('cache-control', 'no-store');
-    return payload;
-  });
 
   // Every bad input is a 4xx page (DESIGN.md conventions); only the unforeseen is a 500, logged.
   app.setErrorHandler((error: FastifyError | PageError, request, reply) => {
