@@ -9,3 +9,4 @@ export * from './ports.ts';
 export * from './shutdown.ts';
 export * from './registrations.ts';
 export * from './security-headers.ts';
+export * from './csrf.ts';

@@ -21,6 +21,8 @@ export async function mountOidcProvider(app: FastifyInstance, provider: Callback
       scope.route({
         method: ['GET', 'POST', 'OPTIONS', 'DELETE'],
         url: path,
+        // oidc-provider's endpoints take cross-origin requests (token, PAR, form_post to /authorize) and check their own input
+        config: { acceptsCrossOrigin: true },
         handler: (request, reply) => {
           reply.hijack();
           // Mounted at the root: the provider's mount path is '' (notes §1, `originalUrl` minus `url`).

@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LaunchCodes, OAuthError, createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider, registerSecurityHeaders } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider, registerFormProtection, registerSecurityHeaders } from '@koppelmij/service-kit';
 import { AuditLog } from './audit.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { DvaAuth, GrantContext, LaunchContextRecord } from './context.ts';
@@ -17,7 +17,7 @@ import { PatientIndex } from './patients.ts';
 import { createProvider } from './provider.ts';
 import { installTokenHooks } from './token-hooks.ts';
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_EXCHANGE_DUPLICATES, TOKEN_EXCHANGE_PARAMETERS, tokenExchangeGrant } from './token-exchange.ts';
-import { errorPage } from './views.ts';
+import { errorPage, formRefusedPage } from './views.ts';
 import { withProviderErrors } from './provider-errors.ts';
 
 export interface DvaAuthDeps {
@@ -34,6 +34,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   const app = Fastify({ logger: loggerOptions(config.LOG_LEVEL), trustProxy: config.TRUST_PROXY });
   endKeepAliveOnClose(app);
   registerSecurityHeaders(app, { publicUrl: config.DVA_AUTH_URL });
+  registerFormProtection(app, { publicUrl: config.DVA_AUTH_URL, refusalPage: formRefusedPage }); // OWASP CSRF (I56)
   const store = deps.store ?? createStore(config.STORE);
   const urls = { PGO_URL: config.PGO_URL, MODULE_URL: config.MODULE_URL, DVA_AUTH_URL: config.DVA_AUTH_URL, DVA_FHIR_URL: config.DVA_FHIR_URL, DIGID_URL: config.DIGID_URL };
   const registrations = loadRegistrations(config.REGISTRATIONS_FILE, urls);

@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createStore, randomToken, systemClock, type Clock, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, registerSecurityHeaders } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, loadSigningKey, loggerOptions, registerFormProtection, registerSecurityHeaders } from '@koppelmij/service-kit';
 import type { ModuleConfig } from './config.ts';
 import type { Fetch } from './dpop.ts';
 import { ModuleError } from './errors.ts';
@@ -44,6 +44,8 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
   endKeepAliveOnClose(app);
   // No framing, no scripts, no referrer, no caching (spec §8 item 32): the pages show patient data and the launch URL carries a code.
   registerSecurityHeaders(app, { publicUrl: config.publicUrl });
+  // OWASP CSRF (I56): the submit form is posted from the module's own page only; its session token is checked too
+  registerFormProtection(app, { publicUrl: config.publicUrl, refusalPage: () => errorPage('This form was not sent from the module page. Open the module again.') });
   if (deps.store === undefined) app.addHook('onClose', () => store.close());
   await app.register(fastifyCookie, { secret: config.cookieSecret ?? randomToken() });
   await app.register(fastifyFormbody, { bodyLimit: 8192 });

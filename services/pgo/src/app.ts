@@ -6,7 +6,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, registerSecurityHeaders, type SigningKey } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, loadSigningKey, loggerOptions, registerFormProtection, registerSecurityHeaders, type SigningKey } from '@koppelmij/service-kit';
 import { Accounts } from './accounts.ts';
 import { registerCollect } from './collect.ts';
 import type { PgoConfig } from './config.ts';
@@ -77,6 +77,8 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   endKeepAliveOnClose(app);
   // Pages carry personal data and flow state: never cached, framed, sniffed, or leaked through Referer.
   registerSecurityHeaders(app, { publicUrl: config.pgoUrl });
+  // OWASP CSRF (I56): no form of the PGO is posted from another origin; the session token is checked per form
+  registerFormProtection(app, { publicUrl: config.pgoUrl, refusalPage: () => errorPage('Request refused', 'This form was not sent from a PGO page. Go back, reload the page and try again.') });
   if (!deps.store) app.addHook('onClose', () => store.close());
   await app.register(cookie, { secret: config.cookieSecret });
   await app.register(formbody);
