@@ -34,7 +34,7 @@ export class Browser {
    * address was typed. Like a browser, every request carries Fetch Metadata `Sec-Fetch-Site`
    * relative to that page and across the redirect chain, and a POST its `Origin` (Fetch §3.1, §3.2).
    */
-  async navigate(url: string, options: { method?: 'GET' | 'POST'; form?: Record<string, string>; from?: string; stopAt?: (url: URL) => boolean; maxHops?: number } = {}): Promise<Page> {
+  async navigate(url: string, options: { method?: 'GET' | 'POST'; form?: Record<string, string>; from?: string; noReferrer?: boolean; stopAt?: (url: URL) => boolean; maxHops?: number } = {}): Promise<Page> {
     let current = new URL(url);
     let method = options.method ?? 'GET';
     let body: string | undefined = options.form ? new URLSearchParams(options.form).toString() : undefined;
@@ -49,7 +49,8 @@ export class Browser {
       if (cookie) headers.cookie = cookie;
       if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
       // Fetch §3.1: a POST navigation sends its initiator's origin, `null` once a redirect changed origin
-      if (method === 'POST' && initiator) headers.origin = crossedOrigins ? 'null' : initiator.origin;
+      // or when the page's Referrer-Policy is no-referrer (as every page of the services says)
+      if (method === 'POST' && initiator) headers.origin = crossedOrigins || options.noReferrer === true ? 'null' : initiator.origin;
       const res = await request(current, { method, headers, body, dispatcher });
       this.#store(current, res.headers['set-cookie']);
       const text = await res.body.text();
@@ -76,7 +77,8 @@ export class Browser {
     const form = findForm(page.body, testid);
     if (!form) throw new Error(`no form with data-testid="${testid}" on ${page.url}`);
     const action = new URL(form.action || page.url, page.url).href;
-    return this.navigate(action, { method: form.method, form: { ...form.fields, ...fields }, from: page.url, ...options });
+    const noReferrer = page.headers['referrer-policy'] === 'no-referrer';
+    return this.navigate(action, { method: form.method, form: { ...form.fields, ...fields }, from: page.url, noReferrer, ...options });
   }
 
   cookieHeader(url: URL): string {

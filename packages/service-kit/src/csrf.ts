@@ -20,16 +20,19 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Why a state-changing request did not come from a page of `ownOrigin`, or `undefined` when it
- * may have (docs/decisions.md I56): Fetch Metadata `Sec-Fetch-Site` `cross-site` or `same-site`
- * (the services are same-site siblings, so SameSite=Lax cookies reach them from each other's
- * pages), or an `Origin` other than the service's own (RFC 6454 §7.3; `null` included). A client
- * that sends neither header is no browser; the form token decides for it.
+ * may have (docs/decisions.md I56). Fetch Metadata decides when the browser sends it:
+ * `Sec-Fetch-Site` `cross-site` or `same-site` is refused (the services are same-site siblings,
+ * so SameSite=Lax cookies reach them from each other's pages). Without it, an `Origin` other than
+ * the service's own is refused (RFC 6454 §7.3), except `null`: under the pages' own
+ * `Referrer-Policy: no-referrer` a browser sends `Origin: null` even for a same-origin form
+ * (Fetch §3.1 "append a request Origin header"). A client that sends neither header is no
+ * browser. In both cases the form token decides.
  */
 export function crossOriginRefusal(headers: Record<string, string | string[] | undefined>, ownOrigin: string): string | undefined {
   const site = headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') return `Sec-Fetch-Site: ${site}`;
+  if (site !== undefined) return site === 'same-origin' || site === 'none' ? undefined : `Sec-Fetch-Site: ${String(site)}`;
   const origin = headers.origin;
-  if (origin !== undefined && origin !== ownOrigin) return `Origin: ${String(origin)}`;
+  if (origin !== undefined && origin !== 'null' && origin !== ownOrigin) return `Origin: ${String(origin)}`;
   return undefined;
 }
 

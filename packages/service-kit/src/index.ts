@@ -10,3 +10,4 @@ export * from './shutdown.ts';
 export * from './registrations.ts';
 export * from './security-headers.ts';
 export * from './csrf.ts';
+export * from './cors.ts';

@@ -22,6 +22,8 @@ const common = z.object({
   client_name: z.string().min(1),
   redirect_uris: z.array(z.url()).min(1),
   scope: z.string().min(1),
+  /** Origins of the client's browser part beside its redirect URIs' (CORS, docs/decisions.md I57). */
+  allowed_origins: z.array(z.url()).optional(),
 });
 
 export const pgoRegistrationSchema = common.and(clientAuth).and(

@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LaunchCodes, OAuthError, createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider, registerFormProtection, registerSecurityHeaders } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider, registerCors, registerFormProtection, registerSecurityHeaders, browserOrigins } from '@koppelmij/service-kit';
 import { AuditLog } from './audit.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { DvaAuth, GrantContext, LaunchContextRecord } from './context.ts';
@@ -29,6 +29,10 @@ export interface DvaAuthDeps {
 /** The oidc-provider endpoints, served at the root (spec §1.1 paths). */
 const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/par', '/token', '/jwks', '/revoke', '/introspect', '/.well-known/openid-configuration'];
 
+/** Public documents any origin may read, and the endpoints a registered browser client may call (I57). */
+const DVA_OPEN_DOCUMENTS = new Set(['/.well-known/openid-configuration', '/jwks']);
+const DVA_CORS_ENDPOINTS = new Set(['/token', '/introspect', '/revoke']);
+
 /** Builds the DVA authorization server. The app is not listening; call `listen` or `inject`. */
 export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}): Promise<FastifyInstance & { dva: DvaAuth }> {
   const app = Fastify({ logger: loggerOptions(config.LOG_LEVEL), trustProxy: config.TRUST_PROXY });
@@ -38,6 +42,8 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   const store = deps.store ?? createStore(config.STORE);
   const urls = { PGO_URL: config.PGO_URL, MODULE_URL: config.MODULE_URL, DVA_AUTH_URL: config.DVA_AUTH_URL, DVA_FHIR_URL: config.DVA_FHIR_URL, DIGID_URL: config.DIGID_URL };
   const registrations = loadRegistrations(config.REGISTRATIONS_FILE, urls);
+  // SMART App Launch CORS for browser apps (I57): never /authorize or the interaction pages
+  registerCors(app, { origins: browserOrigins([...registrations.pgos, ...registrations.modules]), open: (path) => DVA_OPEN_DOCUMENTS.has(path), restricted: (path) => DVA_CORS_ENDPOINTS.has(path) });
   const patients = PatientIndex.fromBundle(config.FHIR_BUNDLE, config.PSEUDONYM_SECRET);
   const signingKey = await loadSigningKey(config.SIGNING_JWK);
 

@@ -3,7 +3,7 @@ import { DPOP_ALGORITHMS, DpopNonces } from '@koppelmij/core/dpop';
 import { FhirError } from '@koppelmij/core/errors';
 import { createStore, type KeyValueStore } from '@koppelmij/core/store';
 import type { Clock } from '@koppelmij/core/util';
-import { endKeepAliveOnClose, loggerOptions, registerErrorHandler, registerSecurityHeaders } from '@koppelmij/service-kit';
+import { browserOrigins, endKeepAliveOnClose, loadRegistrations, loggerOptions, registerCors, registerErrorHandler, registerSecurityHeaders } from '@koppelmij/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRemoteJWKSet } from 'jose';
 import { auditEvent } from './audit.ts';
@@ -50,6 +50,11 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
   const app = Fastify({ logger: loggerOptions(config.logLevel) });
   endKeepAliveOnClose(app);
   registerSecurityHeaders(app, { publicUrl: config.fhirUrl });
+  const prefix = new URL(config.fhirUrl).pathname.replace(/\/$/, '');
+  // SMART App Launch CORS for browser apps (I57): discovery for any origin, data for the registered clients'
+  const registrations = loadRegistrations(config.registrationsFile, config.placeholders);
+  const discovery = new Set([`${prefix}/metadata`, `${prefix}/.well-known/smart-configuration`]);
+  registerCors(app, { origins: browserOrigins([...registrations.pgos, ...registrations.modules]), open: (path) => discovery.has(path), restricted: (path) => path.startsWith(`${prefix}/`) });
   app.decorateRequest('verified', undefined);
   app.decorateRequest('access', undefined);
   registerErrorHandler(app, 'fhir', { dpopAlgs: DPOP_ALGORITHMS });
@@ -76,7 +81,6 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
     ...(deps.clock && { clock: deps.clock }),
   });
 
-  const prefix = new URL(config.fhirUrl).pathname.replace(/\/$/, '');
   await app.register(
     async (fhir) => {
       fhir.setErrorHandler(authErrorHandler({ algs: DPOP_ALGORITHMS, dpopRequired: config.dpopRequired }));

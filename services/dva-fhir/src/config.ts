@@ -30,6 +30,8 @@ export interface DvaFhirConfig {
   bundlePath: string;
   /** Values for the bundle's `{{NAME}}` placeholders. */
   placeholders: Readonly<Record<string, string>>;
+  /** Absolute path of the client registrations: their origins may read the FHIR API from a browser (CORS, I57). */
+  registrationsFile: string;
   /** decision D9: refuse unbound (Bearer) access tokens. */
   dpopRequired: boolean;
   /** Shared secret for RS-issued DPoP nonces (RFC 9449 §9); no nonces when absent. */
@@ -82,6 +84,7 @@ const schema = z.object({
   DIGID_URL: httpUrl.default('http://digid.localhost:4400'),
   STORE: z.string().regex(/^(memory|rediss?:\/\/.+)$/, 'must be "memory" or a redis:// URL').default('memory'),
   FHIR_BUNDLE: z.string().min(1).default('deploy/demo/fhir-bundle.json'),
+  REGISTRATIONS_FILE: z.string().min(1).default('deploy/demo/registrations.json'),
   DPOP_REQUIRED: flag(false),
   DPOP_NONCE_SECRET: z
     .base64url()
@@ -131,6 +134,7 @@ export function loadDvaFhirConfig(env: Record<string, string | undefined> = proc
     authUrl: e.DVA_AUTH_URL,
     store: e.STORE,
     bundlePath: resolveFromRoot(e.FHIR_BUNDLE), // relative to the repository root
+    registrationsFile: resolveFromRoot(e.REGISTRATIONS_FILE),
     placeholders: {
       DVA_FHIR_URL: e.DVA_FHIR_URL,
       DVA_AUTH_URL: e.DVA_AUTH_URL,

@@ -6,7 +6,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, registerFormProtection, registerSecurityHeaders, type SigningKey } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, loadSigningKey, loggerOptions, registerCors, registerFormProtection, registerSecurityHeaders, browserOrigins, type SigningKey } from '@koppelmij/service-kit';
 import { Accounts } from './accounts.ts';
 import { registerCollect } from './collect.ts';
 import type { PgoConfig } from './config.ts';
@@ -24,6 +24,7 @@ import { registerReturn } from './return.ts';
 import { registerSafeguardRoutes } from './safeguard-routes.ts';
 import { Sessions } from './session.ts';
 import { registerSmartAs } from './smart-as/index.ts';
+import { delegationModules } from './smart-as/clients.ts';
 import { registerPgoDomainStart } from './pgo-domain/launch.ts';
 import { PgoDomainStore } from './pgo-domain/store.ts';
 import { pgoDomainCards } from './pgo-domain/views.ts';
@@ -79,6 +80,8 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   registerSecurityHeaders(app, { publicUrl: config.pgoUrl });
   // OWASP CSRF (I56): no form of the PGO is posted from another origin; the session token is checked per form
   registerFormProtection(app, { publicUrl: config.pgoUrl, refusalPage: () => errorPage('Request refused', 'This form was not sent from a PGO page. Go back, reload the page and try again.') });
+  // SMART App Launch CORS for the browser part of the modules the PGO is the AS of (options 2a/2b, level PS; I57)
+  registerCors(app, { origins: browserOrigins(delegationModules(config)), open: (path) => path === '/fhir/.well-known/smart-configuration', restricted: (path) => path === '/token' || path === '/revoke' || path.startsWith('/fhir/') });
   if (!deps.store) app.addHook('onClose', () => store.close());
   await app.register(cookie, { secret: config.cookieSecret });
   await app.register(formbody);
