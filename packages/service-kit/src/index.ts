@@ -11,3 +11,5 @@ export * from './registrations.ts';
 export * from './security-headers.ts';
 export * from './csrf.ts';
 export * from './cors.ts';
+export * from './rate-limit.ts';
+export * from './client-quota.ts';

@@ -19,6 +19,7 @@ import { installTokenHooks } from './token-hooks.ts';
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_EXCHANGE_DUPLICATES, TOKEN_EXCHANGE_PARAMETERS, tokenExchangeGrant } from './token-exchange.ts';
 import { errorPage, formRefusedPage } from './views.ts';
 import { withProviderErrors } from './provider-errors.ts';
+import { dvaAuthRateLimits, registerDvaRateLimits } from './rate-limits.ts';
 
 export interface DvaAuthDeps {
   /** Shared with dva-fhir in the one-process demo (both are "the DVA"). */
@@ -55,9 +56,11 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   };
   const fetchImpl = deps.fetch ?? globalThis.fetch;
   const provider = createProvider({ config, store, registrations, patients, signingKey, grantContext: grantContext.get, extraParams: extraParams(get), fetch: fetchImpl });
+  const limits = dvaAuthRateLimits(config.RATE_LIMITS);
+  const clientQuota = registerDvaRateLimits(app, store, limits); // I58
   const dva: DvaAuth = {
     config, provider, store, registrations, patients, signingKey, grantContext,
-    audit: new AuditLog(store, app.log),
+    audit: new AuditLog(store, app.log, { unauthenticatedFailures: limits.audit_unauthenticated }),
     launchCodes: new LaunchCodes<LaunchContextRecord>(store, { namespace: 'launch', ttl: config.LAUNCH_CODE_TTL }),
     log: app.log,
     fetch: fetchImpl,
@@ -103,7 +106,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   registerOption1(app, get); // spec §3.2
   registerLaunchModule(app, get, digid); // spec §3.5
   registerStandalone(app, get); // spec §5 level S
-  await mountOidcProvider(app, provider, PROVIDER_PATHS);
+  await mountOidcProvider(app, provider, PROVIDER_PATHS, { clientQuota });
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/audit', async () => dva.audit.recent(50));
   app.addHook('onClose', async () => {

@@ -3,7 +3,7 @@ import { DPOP_ALGORITHMS, DpopNonces } from '@koppelmij/core/dpop';
 import { FhirError } from '@koppelmij/core/errors';
 import { createStore, type KeyValueStore } from '@koppelmij/core/store';
 import type { Clock } from '@koppelmij/core/util';
-import { browserOrigins, endKeepAliveOnClose, loadRegistrations, loggerOptions, registerCors, registerErrorHandler, registerSecurityHeaders } from '@koppelmij/service-kit';
+import { browserOrigins, endKeepAliveOnClose, loadRegistrations, loggerOptions, RateLimiter, rateLimitsFrom, registerCors, registerErrorHandler, registerSecurityHeaders, registerSourceLimits } from '@koppelmij/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRemoteJWKSet } from 'jose';
 import { auditEvent } from './audit.ts';
@@ -64,6 +64,13 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
 
   const store = deps.store ?? createStore(config.store);
   if (!deps.store) app.addHook('onClose', () => store.close());
+  // docs/decisions.md I58: per source address, counted in the shared store; generous, RATE_LIMITS raises them
+  const limits = rateLimitsFrom({ fhir: { limit: 6000, window: 60 }, identity_check: { limit: 300, window: 60 } }, config.rateLimits);
+  const identityCheckPath = `${prefix}/${config.identityCheck.path}`;
+  registerSourceLimits(app, new RateLimiter(store), [
+    { name: 'fhir', rule: limits.fhir, applies: (r) => r.url.startsWith(`${prefix}/`), format: 'fhir' },
+    { name: 'identity-check', rule: limits.identity_check, applies: (r) => r.method === 'POST' && r.url.split('?')[0] === identityCheckPath, format: 'fhir' },
+  ]);
   const data = new FhirData(deps.resources ?? loadBundle(config.bundlePath, config.placeholders));
   const policy = new Policy(
     { fhirBase: config.fhirUrl, systemClients: config.systemClients, launchContextReferences: config.launchContextReferences },

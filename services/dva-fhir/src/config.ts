@@ -30,6 +30,8 @@ export interface DvaFhirConfig {
   bundlePath: string;
   /** Values for the bundle's `{{NAME}}` placeholders. */
   placeholders: Readonly<Record<string, string>>;
+  /** JSON overrides of the per-source quotas `fhir` and `identity_check` (docs/decisions.md I58). */
+  rateLimits?: string;
   /** Absolute path of the client registrations: their origins may read the FHIR API from a browser (CORS, I57). */
   registrationsFile: string;
   /** decision D9: refuse unbound (Bearer) access tokens. */
@@ -85,6 +87,7 @@ const schema = z.object({
   STORE: z.string().regex(/^(memory|rediss?:\/\/.+)$/, 'must be "memory" or a redis:// URL').default('memory'),
   FHIR_BUNDLE: z.string().min(1).default('deploy/demo/fhir-bundle.json'),
   REGISTRATIONS_FILE: z.string().min(1).default('deploy/demo/registrations.json'),
+  RATE_LIMITS: z.string().optional(),
   DPOP_REQUIRED: flag(false),
   DPOP_NONCE_SECRET: z
     .base64url()
@@ -135,6 +138,7 @@ export function loadDvaFhirConfig(env: Record<string, string | undefined> = proc
     store: e.STORE,
     bundlePath: resolveFromRoot(e.FHIR_BUNDLE), // relative to the repository root
     registrationsFile: resolveFromRoot(e.REGISTRATIONS_FILE),
+    ...(e.RATE_LIMITS !== undefined && { rateLimits: e.RATE_LIMITS }),
     placeholders: {
       DVA_FHIR_URL: e.DVA_FHIR_URL,
       DVA_AUTH_URL: e.DVA_AUTH_URL,
