@@ -41,8 +41,8 @@ describe('per-client quota at PAR', () => {
 });
 
 describe('per-source limits', () => {
-  it('/authorize: 429 with Retry-After past the limit', async () => {
-    const authorize = () => fetch(`${t.urls.dvaAuth}/authorize?client_id=unknown&response_type=code`, { redirect: 'manual' });
+  it.each(['dvaAuth', 'pgo'] as const)('%s /authorize: 429 with Retry-After past the limit', async (service) => {
+    const authorize = () => fetch(`${t.urls[service]}/authorize?client_id=unknown&response_type=code`, { redirect: 'manual' });
     for (let i = 0; i < 5; i++) expect((await authorize()).status).toBe(400);
     const refused = await authorize();
     expectTooMany(refused.status, refused.headers);

@@ -25,6 +25,7 @@ import { registerSafeguardRoutes } from './safeguard-routes.ts';
 import { Sessions } from './session.ts';
 import { registerSmartAs } from './smart-as/index.ts';
 import { delegationModules } from './smart-as/clients.ts';
+import { registerPgoRateLimits } from './rate-limits.ts';
 import { registerPgoDomainStart } from './pgo-domain/launch.ts';
 import { PgoDomainStore } from './pgo-domain/store.ts';
 import { pgoDomainCards } from './pgo-domain/views.ts';
@@ -82,6 +83,7 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   registerFormProtection(app, { publicUrl: config.pgoUrl, refusalPage: () => errorPage('Request refused', 'This form was not sent from a PGO page. Go back, reload the page and try again.') });
   // SMART App Launch CORS for the browser part of the modules the PGO is the AS of (options 2a/2b, level PS; I57)
   registerCors(app, { origins: browserOrigins(delegationModules(config)), open: (path) => path === '/fhir/.well-known/smart-configuration', restricted: (path) => path === '/token' || path === '/revoke' || path.startsWith('/fhir/') });
+  registerPgoRateLimits(app, store, config); // I58
   if (!deps.store) app.addHook('onClose', () => store.close());
   await app.register(cookie, { secret: config.cookieSecret });
   await app.register(formbody);
