@@ -7,11 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, findForm, hasTestId, type Page } from '../support/browser.ts';
 import { loginAtPgo, TOM } from '../support/flows.ts';
-import { startStack, type Stack } from '../../scripts/stack.ts';
+import { callbackParams, pkce, startProtocolStack, type ProtocolStack } from '../support/protocol.ts';
+import { collectIn, option1Callback, option1Url } from '../support/options.ts';
 
-let stack: Stack;
+let stack: ProtocolStack;
 beforeAll(async () => {
-  stack = await startStack({ ports: { pgo: 0, dvaAuth: 0, dvaFhir: 0, module: 0, digid: 0 }, logLevel: 'silent' });
+  stack = await startProtocolStack({ logLevel: 'silent' });
 });
 afterAll(() => stack?.close());
 
@@ -67,6 +68,23 @@ describe('DVA consent (the collect)', () => {
     const { browser, consent, action, csrf } = await atCollectConsent();
     expectRefused(await post(browser, action, { decision: 'deny', csrf }, 'http://evil.example'));
     expect(new URL((await browser.submit(consent, 'consent-approve')).url).origin).toBe(stack.urls.pgo);
+  });
+});
+
+describe('DVA consent to one module (option 1; the same routes serve level S)', () => {
+  it('refuses a same-site auto-POST and a post without the token; the consent still works', async () => {
+    const browser = new Browser();
+    await collectIn(stack, browser, TOM);
+    const atCallback = (u: URL) => u.href.startsWith(option1Callback(stack));
+    const consent = await browser.navigate(option1Url(stack, pkce().challenge), { stopAt: atCallback });
+    const form = findForm(consent.body, 'consent-approve')!;
+    const action = new URL(form.action, consent.url).href;
+    const before = await granted();
+    expectRefused(await post(browser, action, { decision: 'approve', csrf: form.fields.csrf! }, attackerPage()));
+    expectRefused(await post(browser, action, { decision: 'approve' }));
+    expect(await granted()).toBe(before);
+    const back = await browser.submit(consent, 'consent-approve', {}, { stopAt: atCallback });
+    expect(callbackParams(back).get('code')).toBeTruthy();
   });
 });
 
