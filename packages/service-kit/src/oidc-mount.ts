@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { checkClientQuota, countClientRequests, type ClientQuota, type QuotaProvider } from './client-quota.ts';
 
 /** The part of an oidc-provider instance this module needs. */
@@ -14,8 +15,8 @@ export interface CallbackProvider {
  * so the app's own routes (interaction pages, callbacks) stay Fastify's.
  *
  * With a `clientQuota` (docs/decisions.md I58), the form body of the quota's paths is read first
- * (so the claimed client is known before the provider runs) and handed to the provider as
- * `req.body`, which it reads instead of the stream; the provider counts authenticated requests.
+ * (so the claimed client is known before the provider runs) and replayed to the provider; the
+ * provider counts the requests it authenticated.
  */
 export async function mountOidcProvider(app: FastifyInstance, provider: CallbackProvider & Partial<QuotaProvider>, paths: readonly string[], options: { clientQuota?: ClientQuota } = {}): Promise<void> {
   const { clientQuota } = options;
@@ -26,14 +27,25 @@ export async function mountOidcProvider(app: FastifyInstance, provider: Callback
   await mount(app, callback, paths.filter((path) => !quotaPaths.includes(path)));
   if (clientQuota && quotaPaths.length > 0) {
     await mount(app, callback, quotaPaths, (scope) => {
-      // oidc-provider's own body limit (56 KiB); it takes a string `req.body` as the form
-      scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 56 * 1024 }, (request, body, done) => {
-        (request.raw as IncomingMessage & { body?: string }).body = String(body);
-        done(null, new URLSearchParams(String(body)));
+      // oidc-provider's own body limit (56 KiB); the provider then reads the same bytes again
+      scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 56 * 1024 }, (request, body, done) => {
+        replayBody(request.raw, body as Buffer);
+        done(null, new URLSearchParams((body as Buffer).toString('utf8')));
       });
       scope.addHook('preHandler', async (request, reply) => checkClientQuota(clientQuota, request.routeOptions.url ?? '', request, reply));
     });
   }
+}
+
+/**
+ * Lets oidc-provider read a request body Fastify has already read: the request answers its
+ * `readable` and `iterator` from a stream of the same bytes, so the provider parses the body
+ * itself, as on every other path.
+ */
+function replayBody(raw: IncomingMessage, body: Buffer): void {
+  const replay = Readable.from([body]);
+  Object.defineProperty(raw, 'readable', { get: () => replay.readable, configurable: true });
+  Object.defineProperty(raw, 'iterator', { value: replay.iterator.bind(replay), configurable: true });
 }
 
 async function mount(app: FastifyInstance, callback: ReturnType<CallbackProvider['callback']>, paths: readonly string[], setup?: (scope: FastifyInstance) => void): Promise<void> {
