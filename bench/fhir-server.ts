@@ -20,9 +20,11 @@ export interface FhirServerData {
 }
 
 const { fhirUrl, issuer, accessTokenJwk } = workerData as FhirServerData;
+// every request comes from one address: the per-source quotas (docs/decisions.md I58) would measure themselves
+const UNLIMITED = JSON.stringify({ fhir: { limit: 1_000_000_000 }, identity_check: { limit: 1_000_000_000 } });
 const port = parentPort!;
 
-const dvaFhir = await buildDvaFhir(loadDvaFhirConfig({ LOG_LEVEL: 'silent', DVA_FHIR_URL: fhirUrl, DVA_AUTH_URL: issuer }), {
+const dvaFhir = await buildDvaFhir(loadDvaFhirConfig({ LOG_LEVEL: 'silent', DVA_FHIR_URL: fhirUrl, DVA_AUTH_URL: issuer, RATE_LIMITS: UNLIMITED }), {
   store: new MemoryStore({ maxEntries: 1_000_000 }), // the DPoP jti cache keeps every proof for 70 s
   accessTokenKey: createPublicKey({ key: accessTokenJwk, format: 'jwk' }),
 });

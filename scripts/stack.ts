@@ -12,6 +12,14 @@ import { buildPgo, loadPgoConfig } from '@koppelmij/pgo';
 export const SERVICES = ['pgo', 'dvaAuth', 'dvaFhir', 'module', 'digid'] as const;
 export type Service = (typeof SERVICES)[number];
 
+/**
+ * The tests and benchmarks send far more requests from one address than any person would: the
+ * services' quotas (docs/decisions.md I58) are raised for them; a test of a quota sets its own
+ * `RATE_LIMITS` in `env`.
+ */
+const QUOTA_NAMES = ['par', 'token', 'authorize', 'interaction', 'digid_callback', 'audit_unauthenticated', 'fhir', 'identity_check'];
+export const UNLIMITED_RATE_LIMITS = JSON.stringify(Object.fromEntries(QUOTA_NAMES.map((name) => [name, { limit: 1_000_000_000 }])));
+
 export const DEFAULT_PORTS: Record<Service, number> = { pgo: 4000, dvaAuth: 4100, dvaFhir: 4200, module: 4300, digid: 4400 };
 
 export interface StackOptions {
@@ -59,6 +67,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     MODULE_URL: urls.module,
     DIGID_URL: urls.digid,
     LOG_LEVEL: options.logLevel ?? 'warn',
+    RATE_LIMITS: UNLIMITED_RATE_LIMITS,
     DIGID_CLIENTS: JSON.stringify([
       { client_id: 'dva-auth', client_secret: 'demo-digid-secret-change-me', redirect_uris: [`${urls.dvaAuth}/digid/callback`] },
       { client_id: 'pgo-demo', client_secret: 'demo-pgo-digid-secret-change-me', redirect_uris: [`${urls.pgo}/login/callback`] },

@@ -31,18 +31,29 @@ export class Browser {
   /** Every `Set-Cookie` line received, with the host that sent it (cookie attribute checks). */
   readonly setCookies: Array<{ host: string; line: string }> = [];
 
-  /** GET (or POST a form) and follow redirects up to `maxHops`; `stopAt` ends early on a matching URL. */
-  async navigate(url: string, options: { method?: 'GET' | 'POST'; form?: Record<string, string>; stopAt?: (url: URL) => boolean; maxHops?: number } = {}): Promise<Page> {
+  /**
+   * GET (or POST a form) and follow redirects up to `maxHops`; `stopAt` ends early on a matching URL.
+   * `from` is the page the navigation starts on (a form's page, a script's page); without it the
+   * address was typed. Like a browser, every request carries Fetch Metadata `Sec-Fetch-Site`
+   * relative to that page and across the redirect chain, and a POST its `Origin` (Fetch §3.1, §3.2).
+   */
+  async navigate(url: string, options: { method?: 'GET' | 'POST'; form?: Record<string, string>; from?: string; noReferrer?: boolean; stopAt?: (url: URL) => boolean; maxHops?: number } = {}): Promise<Page> {
     let current = new URL(url);
     let method = options.method ?? 'GET';
     let body: string | undefined = options.form ? new URLSearchParams(options.form).toString() : undefined;
+    const initiator = options.from === undefined ? undefined : new URL(options.from);
+    let site: FetchSite = initiator ? fetchSite(initiator, current) : 'none';
+    let crossedOrigins = false;
     const hops: string[] = [];
     for (let i = 0; i <= (options.maxHops ?? 25); i++) {
       hops.push(current.href);
-      const headers: Record<string, string> = { accept: 'text/html,application/json' };
+      const headers: Record<string, string> = { accept: 'text/html,application/json', 'sec-fetch-site': site, 'sec-fetch-mode': 'navigate' };
       const cookie = this.cookieHeader(current);
       if (cookie) headers.cookie = cookie;
       if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+      // Fetch §3.1: a POST navigation sends its initiator's origin, `null` once a redirect changed origin
+      // or when the page's Referrer-Policy is no-referrer (as every page of the services says)
+      if (method === 'POST' && initiator) headers.origin = crossedOrigins || options.noReferrer === true ? 'null' : initiator.origin;
       const res = await request(current, { method, headers, body, dispatcher });
       this.#store(current, res.headers['set-cookie']);
       const text = await res.body.text();
@@ -50,6 +61,8 @@ export class Browser {
       if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === 'string') {
         const next = new URL(location, current);
         if (options.stopAt?.(next)) return { url: next.href, status: res.statusCode, headers: res.headers, body: text, hops: [...hops, next.href] };
+        crossedOrigins ||= next.origin !== current.origin;
+        if (initiator) site = worse(site, fetchSite(initiator, next)); // a typed address stays `none`
         current = next;
         if (res.statusCode !== 307 && res.statusCode !== 308) {
           method = 'GET';
@@ -67,7 +80,8 @@ export class Browser {
     const form = findForm(page.body, testid);
     if (!form) throw new Error(`no form with data-testid="${testid}" on ${page.url}`);
     const action = new URL(form.action || page.url, page.url).href;
-    return this.navigate(action, { method: form.method, form: { ...form.fields, ...fields }, ...options });
+    const noReferrer = page.headers['referrer-policy'] === 'no-referrer';
+    return this.navigate(action, { method: form.method, form: { ...form.fields, ...fields }, from: page.url, noReferrer, ...options });
   }
 
   cookieHeader(url: URL): string {
@@ -112,6 +126,21 @@ export class Browser {
       if (expires > Date.now()) this.#cookies.push({ name, value, host: url.hostname, path, expires });
     }
   }
+}
+
+type FetchSite = 'none' | 'same-origin' | 'same-site' | 'cross-site';
+const SITE_ORDER: FetchSite[] = ['none', 'same-origin', 'same-site', 'cross-site'];
+const worse = (a: FetchSite, b: FetchSite): FetchSite => (SITE_ORDER.indexOf(a) >= SITE_ORDER.indexOf(b) ? a : b);
+
+/**
+ * Fetch Metadata §2.1 `Sec-Fetch-Site` of a request to `target` from a page at `from`. The site is
+ * approximated by the last two host labels, so the demo's `*.localhost` services are same-site
+ * siblings, as `*.example.nl` services of one deployment would be.
+ */
+function fetchSite(from: URL, target: URL): FetchSite {
+  if (from.origin === target.origin) return 'same-origin';
+  const site = (u: URL) => `${u.protocol}//${u.hostname.split('.').slice(-2).join('.')}`;
+  return site(from) === site(target) ? 'same-site' : 'cross-site';
 }
 
 /** The smallest HTML form reader the demo pages need: action, method, hidden/text inputs, the clicked button. */

@@ -12,3 +12,8 @@ export * from './oidc-client-auth.ts';
 export * from './post-only.ts';
 export * from './input.ts';
 export * from './server-metadata.ts';
+export * from './security-headers.ts';
+export * from './csrf.ts';
+export * from './cors.ts';
+export * from './rate-limit.ts';
+export * from './client-quota.ts';

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { checkClientQuota, countClientRequests, type ClientQuota, type QuotaProvider } from './client-quota.ts';
 
 /** The part of an oidc-provider instance this module needs. */
 export interface CallbackProvider {
@@ -11,16 +13,53 @@ export interface CallbackProvider {
  * Fastify route that hands the raw request to the provider (notes §1 option B). The scope has
  * no body parsers, so the provider reads the form body itself. Paths are listed explicitly,
  * so the app's own routes (interaction pages, callbacks) stay Fastify's.
+ *
+ * With a `clientQuota` (docs/decisions.md I58), the form body of the quota's paths is read first
+ * (so the claimed client is known before the provider runs) and replayed to the provider; the
+ * provider counts the requests it authenticated.
  */
-export async function mountOidcProvider(app: FastifyInstance, provider: CallbackProvider, paths: readonly string[]): Promise<void> {
+export async function mountOidcProvider(app: FastifyInstance, provider: CallbackProvider & Partial<QuotaProvider>, paths: readonly string[], options: { clientQuota?: ClientQuota } = {}): Promise<void> {
+  const { clientQuota } = options;
+  // Koa composes the middleware when `callback()` is called: the counter goes in first
+  if (clientQuota && provider.use) countClientRequests(provider as QuotaProvider, clientQuota);
   const callback = provider.callback();
+  const quotaPaths = paths.filter((path) => clientQuota?.limits[path] !== undefined);
+  await mount(app, callback, paths.filter((path) => !quotaPaths.includes(path)));
+  if (clientQuota && quotaPaths.length > 0) {
+    await mount(app, callback, quotaPaths, (scope) => {
+      // oidc-provider's own body limit (56 KiB); the provider then reads the same bytes again
+      scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 56 * 1024 }, (request, body, done) => {
+        replayBody(request.raw, body as Buffer);
+        done(null, new URLSearchParams((body as Buffer).toString('utf8')));
+      });
+      scope.addHook('preHandler', async (request, reply) => checkClientQuota(clientQuota, request.routeOptions.url ?? '', request, reply));
+    });
+  }
+}
+
+/**
+ * Lets oidc-provider read a request body Fastify has already read: the request answers its
+ * `readable` and `iterator` from a stream of the same bytes, so the provider parses the body
+ * itself, as on every other path.
+ */
+function replayBody(raw: IncomingMessage, body: Buffer): void {
+  const replay = Readable.from([body]);
+  Object.defineProperty(raw, 'readable', { get: () => replay.readable, configurable: true });
+  Object.defineProperty(raw, 'iterator', { value: replay.iterator.bind(replay), configurable: true });
+}
+
+async function mount(app: FastifyInstance, callback: ReturnType<CallbackProvider['callback']>, paths: readonly string[], setup?: (scope: FastifyInstance) => void): Promise<void> {
+  if (paths.length === 0) return;
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
+    setup?.(scope);
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
     for (const path of paths) {
       scope.route({
         method: ['GET', 'POST', 'OPTIONS', 'DELETE'],
         url: path,
+        // oidc-provider's endpoints take cross-origin requests (token, PAR, form_post to /authorize) and check their own input
+        config: { acceptsCrossOrigin: true },
         handler: (request, reply) => {
           reply.hijack();
           // Mounted at the root: the provider's mount path is '' (notes §1, `originalUrl` minus `url`).

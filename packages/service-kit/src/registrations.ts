@@ -46,6 +46,8 @@ const common = z.object({
   dpop_bound_access_tokens: z.boolean().default(true),
   /** OIDC Dynamic Client Registration §2: the id_token algorithm; absent, RS256 (docs/decisions.md I103). */
   id_token_signed_response_alg: z.enum(ID_TOKEN_ALGORITHMS).optional(),
+  /** Origins of the client's browser part beside its redirect URIs' (CORS, docs/decisions.md I57). */
+  allowed_origins: z.array(z.url()).optional(),
 });
 
 export const pgoRegistrationSchema = common.and(clientAuth).and(

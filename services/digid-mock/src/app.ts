@@ -1,10 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import { createStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, mountOidcProvider, registerErrorHandler } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, loadSigningKey, loggerOptions, mountOidcProvider, registerErrorHandler, registerFormProtection, registerSecurityHeaders } from '@koppelmij/service-kit';
 import type { DigidMockConfig } from './config.ts';
 import { resumeWithoutStaleSession } from './fresh-session.ts';
 import { registerInteractionRoutes } from './interactions.ts';
+import { formRefusedPage } from './views.ts';
 import { createProvider, PROVIDER_PATHS } from './provider.ts';
 
 /**
@@ -18,6 +19,8 @@ export async function buildDigidMock(config: DigidMockConfig): Promise<FastifyIn
 
   const app = Fastify({ logger: loggerOptions(config.logLevel) });
   endKeepAliveOnClose(app);
+  registerSecurityHeaders(app, { publicUrl: config.issuer });
+  registerFormProtection(app, { publicUrl: config.issuer, refusalPage: formRefusedPage }); // OWASP CSRF (I56)
   app.addHook('onClose', () => store.close());
   registerErrorHandler(app, 'oauth');
   await app.register(formbody);

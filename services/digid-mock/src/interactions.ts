@@ -4,7 +4,8 @@ import { errors } from 'oidc-provider';
 import { z } from 'zod';
 import { accountIdFor } from './accounts.ts';
 import { personByBsn, TEST_PERSONS } from './persons.ts';
-import { actForPage, errorPage, loginPage } from './views.ts';
+import { FormTokens } from '@koppelmij/service-kit';
+import { actForPage, errorPage, FORM_REFUSED, loginPage } from './views.ts';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -24,14 +25,9 @@ const uidParams = z.object({ uid: z.string().regex(/^[\w-]{1,64}$/) });
 const bsn = z.string().regex(/^[0-9]{9}$/);
 const loginForm = z.object({ bsn, represent: z.union([z.literal('self'), bsn]).optional() });
 
-const PAGE_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-};
-
+// no-store, CSP and the other security headers: service-kit registerSecurityHeaders (app.ts)
 function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).headers(PAGE_HEADERS).send(body);
+  return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
 
 /** The interaction of this browser (its interaction cookie), which must be the one in the URL. */
@@ -65,6 +61,13 @@ async function grantConsent(provider: Provider, request: FastifyRequest, reply: 
 
 /** The login pages at `/interaction/:uid` (the provider's `interactions.url`). */
 export async function registerInteractionRoutes(app: FastifyInstance, provider: Provider): Promise<void> {
+  // docs/decisions.md I56: each form carries a token bound to its interaction, keyed like the interaction cookie
+  const formTokens = new FormTokens((provider as unknown as { keys: string[] }).keys);
+  const csrf = (interaction: Interaction) => formTokens.issue(`interaction:${interaction.uid}`);
+  /** A form post must carry its interaction's token (OWASP CSRF cheat sheet), checked before anything changes. */
+  const requireFormToken = (request: FastifyRequest, interaction: Interaction) => {
+    if (!formTokens.verify(`interaction:${interaction.uid}`, request.body)) throw new InteractionError(403, FORM_REFUSED);
+  };
   await app.register(async (scope) => {
     scope.setErrorHandler((error, _request, reply) => {
       if (error instanceof InteractionError) return sendPage(reply, error.status, errorPage('Cannot log in', error.message));
@@ -77,18 +80,19 @@ export async function registerInteractionRoutes(app: FastifyInstance, provider: 
       const interaction = await loadInteraction(provider, request, reply);
       if (interaction.prompt.name === 'consent') return reply.redirect(await grantConsent(provider, request, reply, interaction), 303);
       requirePrompt(interaction, 'login');
-      return sendPage(reply, 200, loginPage(interaction.uid, String(interaction.params.client_id), TEST_PERSONS));
+      return sendPage(reply, 200, loginPage(interaction.uid, csrf(interaction), String(interaction.params.client_id), TEST_PERSONS));
     });
 
     scope.post('/interaction/:uid/login', async (request, reply) => {
       const interaction = await loadInteraction(provider, request, reply);
       requirePrompt(interaction, 'login');
+      requireFormToken(request, interaction);
       const form = loginForm.safeParse(request.body);
       if (!form.success) throw new InteractionError(400, 'Choose a test person.');
       const holder = personByBsn(form.data.bsn);
       if (!holder) throw new InteractionError(400, 'There is no test person with this BSN.');
       const { represent } = form.data;
-      if (represent === undefined && holder.mandates.length > 0) return sendPage(reply, 200, actForPage(interaction.uid, holder));
+      if (represent === undefined && holder.mandates.length > 0) return sendPage(reply, 200, actForPage(interaction.uid, csrf(interaction), holder));
       const accountId = accountIdFor(holder, represent);
       if (!accountId) throw new InteractionError(400, 'This person has not mandated you to act on their behalf.');
       const returnTo = await provider.interactionResult(request.raw, reply.raw, { login: { accountId } }, { mergeWithLastSubmission: false });
@@ -96,7 +100,7 @@ export async function registerInteractionRoutes(app: FastifyInstance, provider: 
     });
 
     scope.post('/interaction/:uid/abort', async (request, reply) => {
-      await loadInteraction(provider, request, reply);
+      requireFormToken(request, await loadInteraction(provider, request, reply));
       const result = { error: 'access_denied', error_description: 'End-User aborted interaction' };
       return reply.redirect(await provider.interactionResult(request.raw, reply.raw, result), 303);
     });

@@ -12,7 +12,7 @@ function personLine(person: TestPerson): SafeHtml {
 }
 
 /** Step 1: pick a test person. Nothing is verified; the page says so. */
-export function loginPage(uid: string, clientId: string, persons: readonly TestPerson[]): string {
+export function loginPage(uid: string, csrf: string, clientId: string, persons: readonly TestPerson[]): string {
   const options = persons.map(
     (p) => html`<label class="card" style="display:block">
       <input type="radio" name="bsn" value="${p.bsn}" required data-testid="digid-person-${p.bsn}"> ${personLine(p)}
@@ -22,15 +22,15 @@ export function loginPage(uid: string, clientId: string, persons: readonly TestP
   return render(
     'Log in',
     html`<p>Log in to <b>${clientId}</b>. This is a mock: choose a test person, no password is asked.</p>
-    <form method="post" action="/interaction/${uid}/login">${options}
+    <form method="post" action="/interaction/${uid}/login"><input type="hidden" name="csrf" value="${csrf}">${options}
       <p><button type="submit" data-testid="digid-login">Log in</button></p>
     </form>
-    <form method="post" action="/interaction/${uid}/abort"><button type="submit" data-testid="digid-cancel">Cancel</button></form>`,
+    <form method="post" action="/interaction/${uid}/abort"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" data-testid="digid-cancel">Cancel</button></form>`,
   );
 }
 
 /** Step 2 for a representative: act for themselves or for one of the persons who mandated them. */
-export function actForPage(uid: string, holder: TestPerson): string {
+export function actForPage(uid: string, csrf: string, holder: TestPerson): string {
   const choices = mandatorsOf(holder).map(
     (p) => html`<p class="card"><button type="submit" name="represent" value="${p.bsn}" data-testid="digid-represent-${p.bsn}">On behalf of ${displayName(p)}</button>
       <span class="muted">BSN ${p.bsn} · born ${p.birthDate}</span></p>`,
@@ -38,13 +38,17 @@ export function actForPage(uid: string, holder: TestPerson): string {
   return render(
     'Act for',
     html`<p>You are logged in as ${personLine(holder)}. For whom do you act?</p>
-    <form method="post" action="/interaction/${uid}/login">
+    <form method="post" action="/interaction/${uid}/login"><input type="hidden" name="csrf" value="${csrf}">
       <input type="hidden" name="bsn" value="${holder.bsn}">
       <p class="card"><button type="submit" name="represent" value="self" data-testid="digid-represent-self">Myself</button></p>
       ${choices}
     </form>`,
   );
 }
+
+/** The page of a refused form post (service-kit's cross-origin check, a missing form token). */
+export const FORM_REFUSED = 'This form was not sent from this login page. Start again from the application.';
+export const formRefusedPage = (): string => errorPage('Cannot log in', FORM_REFUSED);
 
 /** An error page: a fixed title and message, never a stack trace. */
 export function errorPage(title: string, message: string): string {

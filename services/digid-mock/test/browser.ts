@@ -36,6 +36,8 @@ function pathMatches(requestPath: string, cookiePath: string): boolean {
  */
 export class Browser {
   readonly #cookies = new Map<string, { name: string; value: string; path: string }>();
+  /** The anti-CSRF field of the last page shown with one. */
+  #csrf: string | undefined;
 
   /** The Cookie header this browser sends to `url`. */
   cookieHeader(url: string): string {
@@ -53,12 +55,21 @@ export class Browser {
     if (cookie) headers.set('cookie', cookie);
     const response = await fetch(url, { ...init, headers, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) this.#store(line, path);
+    if (response.headers.get('content-type')?.startsWith('text/html')) {
+      this.#csrf = /name="csrf" value="([^"]+)"/.exec(await response.clone().text())?.[1] ?? this.#csrf;
+    }
     return response;
   }
 
-  /** Submits a form the way a browser does (application/x-www-form-urlencoded, 303 not followed). */
+  /**
+   * Submits a form of the last page shown the way a browser does: application/x-www-form-urlencoded
+   * with that page's hidden anti-CSRF field, `Origin` and `Sec-Fetch-Site` of a same-origin page
+   * (Fetch §3.1, Fetch Metadata §2.1); 303 not followed.
+   */
   post(url: string, form: Record<string, string>): Promise<Response> {
-    return this.fetch(url, { method: 'POST', body: new URLSearchParams(form) });
+    const fields = { ...(this.#csrf !== undefined && { csrf: this.#csrf }), ...form };
+    const headers = { origin: new URL(url).origin, 'sec-fetch-site': 'same-origin' };
+    return this.fetch(url, { method: 'POST', headers, body: new URLSearchParams(fields) });
   }
 
   cookieNames(): string[] {

@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LaunchCodes, OAuthError, createStore, type KeyValueStore } from '@koppelmij/core';
-import { answerMissingClientAuthentication, answerPostOnly, endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider } from '@koppelmij/service-kit';
+import { answerMissingClientAuthentication, answerPostOnly, endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider, registerCors, registerFormProtection, registerSecurityHeaders, browserOrigins } from '@koppelmij/service-kit';
 import { AuditLog } from './audit.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { DvaAuth, GrantContext, LaunchContextRecord } from './context.ts';
@@ -17,8 +17,9 @@ import { PatientIndex } from './patients.ts';
 import { createProvider } from './provider.ts';
 import { installTokenHooks } from './token-hooks.ts';
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_EXCHANGE_DUPLICATES, TOKEN_EXCHANGE_PARAMETERS, tokenExchangeGrant } from './token-exchange.ts';
-import { errorPage } from './views.ts';
+import { errorPage, formRefusedPage } from './views.ts';
 import { withProviderErrors } from './provider-errors.ts';
+import { dvaAuthRateLimits, registerDvaRateLimits } from './rate-limits.ts';
 
 export interface DvaAuthDeps {
   /** Shared with dva-fhir in the one-process demo (both are "the DVA"). */
@@ -29,14 +30,22 @@ export interface DvaAuthDeps {
 /** The oidc-provider endpoints, served at the root (spec §1.1 paths). */
 const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/par', '/token', '/jwks', '/revoke', '/introspect', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
 
+/** Public documents any origin may read, and the endpoints a registered browser client may call (I57). */
+const DVA_OPEN_DOCUMENTS = new Set(['/.well-known/openid-configuration', '/jwks']);
+const DVA_CORS_ENDPOINTS = new Set(['/token', '/introspect', '/revoke']);
+
 /** Builds the DVA authorization server. The app is not listening; call `listen` or `inject`. */
 export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}): Promise<FastifyInstance & { dva: DvaAuth }> {
   const app = Fastify({ logger: loggerOptions(config.LOG_LEVEL), trustProxy: config.TRUST_PROXY });
   endKeepAliveOnClose(app);
+  registerSecurityHeaders(app, { publicUrl: config.DVA_AUTH_URL });
+  registerFormProtection(app, { publicUrl: config.DVA_AUTH_URL, refusalPage: formRefusedPage }); // OWASP CSRF (I56)
   const store = deps.store ?? createStore(config.STORE);
   const urls = { PGO_URL: config.PGO_URL, MODULE_URL: config.MODULE_URL, DVA_AUTH_URL: config.DVA_AUTH_URL, DVA_FHIR_URL: config.DVA_FHIR_URL, DIGID_URL: config.DIGID_URL };
   const loaded = loadRegistrations(config.REGISTRATIONS_FILE, urls);
   const registrations = { ...loaded, modules: [...loaded.modules, ...loaded.test_clients] }; // docs/decisions.md I51
+  // SMART App Launch CORS for browser apps (I57): never /authorize or the interaction pages
+  registerCors(app, { origins: browserOrigins([...registrations.pgos, ...registrations.modules]), open: (path) => DVA_OPEN_DOCUMENTS.has(path), restricted: (path) => DVA_CORS_ENDPOINTS.has(path) });
   const patients = PatientIndex.fromBundle(config.FHIR_BUNDLE, config.PSEUDONYM_SECRET);
   const signingKey = await loadSigningKey(config.SIGNING_JWK);
   const idTokenRsaKey = await loadSigningKey(config.SIGNING_RSA_JWK, 'RS256'); // docs/decisions.md I103
@@ -49,9 +58,11 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   };
   const fetchImpl = deps.fetch ?? globalThis.fetch;
   const provider = createProvider({ config, store, registrations, patients, signingKey, idTokenRsaKey, grantContext: grantContext.get, extraParams: extraParams(get), fetch: fetchImpl });
+  const limits = dvaAuthRateLimits(config.RATE_LIMITS);
+  const clientQuota = registerDvaRateLimits(app, store, limits); // I58
   const dva: DvaAuth = {
     config, provider, store, registrations, patients, signingKey, grantContext,
-    audit: new AuditLog(store, app.log),
+    audit: new AuditLog(store, app.log, { unauthenticatedFailures: limits.audit_unauthenticated }),
     launchCodes: new LaunchCodes<LaunchContextRecord>(store, { namespace: 'launch', ttl: config.LAUNCH_CODE_TTL }),
     log: app.log,
     fetch: fetchImpl,
@@ -99,7 +110,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   registerLaunchModule(app, get, digid); // spec §3.5
   registerStandalone(app, get); // spec §5 level S
   answerPostOnly(app, ['/par', '/token', '/revoke', '/introspect']); // RFC 9126 §2.3, RFC 6749 §3.2
-  await mountOidcProvider(app, provider, PROVIDER_PATHS);
+  await mountOidcProvider(app, provider, PROVIDER_PATHS, { clientQuota });
   // docs/decisions.md I47: the audit trail is served by no route; it is read from the log
   app.get('/health', async () => ({ status: 'ok' }));
   app.addHook('onClose', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { randomToken, type KeyValueStore } from '@koppelmij/core';
+import { RateLimiter, type RateLimit } from '@koppelmij/service-kit';
 
 /** One audit event: who did what with which launch, and the outcome. Never token values. */
 export interface AuditEvent {
@@ -35,15 +36,24 @@ export interface AuditEvent {
 export class AuditLog {
   readonly #store: KeyValueStore;
   readonly #log: FastifyBaseLogger;
+  readonly #limiter: RateLimiter;
+  readonly #unauthenticatedFailures: RateLimit;
 
-  constructor(store: KeyValueStore, log: FastifyBaseLogger) {
+  /** `unauthenticatedFailures`: how many failures with no known person the store keeps per window (I59). */
+  constructor(store: KeyValueStore, log: FastifyBaseLogger, options: { unauthenticatedFailures?: RateLimit } = {}) {
     this.#store = store;
     this.#log = log;
+    this.#limiter = new RateLimiter(store);
+    this.#unauthenticatedFailures = options.unauthenticatedFailures ?? { limit: 1000, window: 3600 };
   }
 
   async record(event: AuditEvent): Promise<void> {
     const entry = { ...event, at: new Date().toISOString() };
-    this.#log.info({ audit: entry }, `audit ${event.type} ${event.outcome}`);
+    // docs/decisions.md I59: anyone can cause failures with no person behind them (random launch
+    // values at /authorize); past a cap per window they are logged, no longer kept in the store
+    const kept = event.outcome === 'success' || event.sub !== undefined || (await this.#limiter.hit('audit-unauthenticated', 'all', this.#unauthenticatedFailures)) === undefined;
+    this.#log.info({ audit: entry, ...(!kept && { stored: false }) }, `audit ${event.type} ${event.outcome}`);
+    if (!kept) return;
     const seq = await this.#store.increment('audit:seq', 24 * 3600);
     await this.#store.set(`audit:event:${seq}`, { ...entry, id: randomToken(16) }, 24 * 3600);
   }

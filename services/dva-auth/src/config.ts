@@ -62,6 +62,8 @@ export const dvaAuthConfigSchema = z.object({
   IDENTITY_IN_TOKEN_RESPONSE: z.enum(['off', 'representation', 'always']).default('off'),
   TASK_DELIVERY: list(['fhirContext', 'resource', 'authorization_details'] as const, ['fhirContext']),
   LOG_LEVEL: z.string().default('info'),
+  /** JSON overrides of the quotas (rate-limits.ts; docs/decisions.md I58), e.g. `{"par":{"limit":100}}`. */
+  RATE_LIMITS: z.string().optional(),
 });
 
 export type DvaAuthConfig = z.infer<typeof dvaAuthConfigSchema>;

@@ -31,6 +31,8 @@ export async function takeDigidTicket(dva: DvaAuth, ticket: string, uid: string)
 export interface LaunchConsent {
   /** Where the form posts its decision. */
   action: string;
+  /** The interaction's anti-CSRF token (form-token.ts). */
+  csrf: string;
   /** The module's client_name. */
   module: string;
   /** Who asks: the PGO's name (option 1), or the module itself (level S). */
@@ -51,7 +53,7 @@ export function launchConsentPage(consent: LaunchConsent): string {
     'Toestemming',
     html`<div class="card"><p>${who} toegang tot gegevens van <strong>${consent.person ?? 'u'}</strong>.</p>
 <ul>${consent.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>
-<form method="post" action="${consent.action}">
+<form method="post" action="${consent.action}"><input type="hidden" name="csrf" value="${consent.csrf}">
 <button name="decision" value="approve" data-testid="consent-approve">Toestaan</button>
 <button name="decision" value="deny" data-testid="consent-deny" style="background:#777">Weigeren</button></form></div>`,
   );

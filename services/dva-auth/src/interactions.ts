@@ -13,7 +13,8 @@ import { isStandalone, standaloneInteraction } from './standalone.ts';
 import { grantConsent } from './consent.ts';
 import { consentRepresentative, representationResult, representativeOf } from './representation.ts';
 import { leaveOtherPersonsSession } from './digid-session.ts';
-import { consentPage, errorPage } from './views.ts';
+import { consentPage, errorPage, refuseForm } from './views.ts';
+import { hasInteractionFormToken } from './form-token.ts';
 import { verifySubjectToken } from './subject-token.ts';
 
 type Details = Awaited<ReturnType<DvaAuth['provider']['interactionDetails']>>;
@@ -180,9 +181,12 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
   });
 
   app.post('/interaction/:uid/consent', async (request, reply) => {
-    parseInput(uidParams, request.params);
+    const { uid } = parseInput(uidParams, request.params);
     const { decision } = parseInput(z.object({ decision: z.enum(['approve', 'deny']) }), request.body);
     const details = await dva().provider.interactionDetails(request.raw, reply.raw);
+    if (details.uid !== uid) return reply.code(400).type('text/html').send(errorPage('Nothing to consent to', 'start again'));
+    // OWASP CSRF: the token of the interaction this browser's cookie names, before anything changes (I56)
+    if (!hasInteractionFormToken(dva(), uid, request.body)) return refuseForm(reply);
     const clientId = String(details.params.client_id);
     if (decision === 'deny') {
       await dva().audit.record({ type: 'consent.denied', client_id: clientId, outcome: 'failure' });

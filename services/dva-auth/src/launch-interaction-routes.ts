@@ -6,7 +6,8 @@ import type { DvaAuth } from './context.ts';
 import { leaveOtherPersonsSession } from './digid-session.ts';
 import { denyInteraction, finishInteraction, takeDigidTicket, type InteractionDetails } from './interaction-steps.ts';
 import { representationResult } from './representation.ts';
-import { errorPage } from './views.ts';
+import { errorPage, refuseForm } from './views.ts';
+import { hasInteractionFormToken } from './form-token.ts';
 
 /*
  * The DigiD return and the consent decision of the launches where the DVA's /authorize has the
@@ -52,6 +53,8 @@ export function registerLaunchInteraction(app: FastifyInstance, dva: () => DvaAu
     const { uid } = parseInput(uidParams, request.params);
     const { decision } = parseInput(z.object({ decision: z.enum(['approve', 'deny']) }), request.body);
     const details = await dva().provider.interactionDetails(request.raw, reply.raw);
+    // OWASP CSRF: the token of the interaction this browser's cookie names, before anything changes (I56)
+    if (details.uid === uid && !hasInteractionFormToken(dva(), uid, request.body)) return refuseForm(reply);
     const sub = details.session?.accountId;
     if (details.uid !== uid || !flow.accepts(dva(), details) || details.prompt.name !== 'consent' || !sub) return nothingToConsent(reply, flow.restart);
     const module = flow.module(dva(), details);

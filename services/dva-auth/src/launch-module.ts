@@ -41,7 +41,8 @@ export function registerLaunchModule(app: FastifyInstance, dva: () => DvaAuth, d
    * sends no `SameSite=Lax` cookie, so the DVA cannot see its session here: it answers with a
    * 303 to the same request as a GET, a top-level navigation that carries the cookie.
    */
-  app.post('/launch-module', async (request, reply) => {
+  // cross-site by design (decision I24): it changes nothing, the GET it redirects to is the launch
+  app.post('/launch-module', { config: { acceptsCrossOrigin: true } }, async (request, reply) => {
     const params = launchParams.safeParse(request.body);
     if (!params.success) return refused(request, reply, new LaunchModuleRefused('malformed request'));
     return reply.header('cache-control', 'no-store').redirect(`/launch-module?${new URLSearchParams(params.data)}`, 303);

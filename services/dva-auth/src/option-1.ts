@@ -6,6 +6,7 @@ import type { DvaAuth } from './context.ts';
 import type { DigidClient } from './digid.ts';
 import { leaveOtherPersonsSession } from './digid-session.ts';
 import { denyInteraction, finishInteraction, launchConsentPage, type InteractionDetails } from './interaction-steps.ts';
+import { interactionFormToken } from './form-token.ts';
 import { nothingToConsent, registerLaunchInteraction, type LaunchFlow } from './launch-interaction-routes.ts';
 import { setLaunchAuthCookie } from './launch-auth-cookie.ts';
 import { consentRepresentative, representationResult } from './representation.ts';
@@ -54,6 +55,7 @@ export async function option1Interaction(dva: DvaAuth, digid: DigidClient, reque
   return reply.type('text/html').send(
     launchConsentPage({
       action: `/interaction/${details.uid}/option-1/consent`,
+      csrf: interactionFormToken(dva, details.uid),
       module: module.client_name,
       requester: dva.pgo(clientId)?.client_name ?? clientId,
       person: dva.patients.bySub(sub)?.name,

@@ -5,6 +5,7 @@ import type { DvaAuth } from './context.ts';
 import type { DigidClient } from './digid.ts';
 import { consentRepresentative } from './representation.ts';
 import { denyInteraction, finishInteraction, launchConsentPage, type InteractionDetails } from './interaction-steps.ts';
+import { interactionFormToken } from './form-token.ts';
 import { nothingToConsent, registerLaunchInteraction, type LaunchFlow } from './launch-interaction-routes.ts';
 
 /*
@@ -37,6 +38,7 @@ export async function standaloneInteraction(dva: DvaAuth, digid: DigidClient, re
   return reply.type('text/html').send(
     launchConsentPage({
       action: `/interaction/${details.uid}/standalone/consent`,
+      csrf: interactionFormToken(dva, details.uid),
       module: module.client_name,
       person: dva.patients.bySub(sub)?.name,
       scopes: String(details.params.scope ?? '').split(' ').filter(Boolean),

@@ -1,5 +1,7 @@
+import type { FastifyReply } from 'fastify';
 import { html, page, type SafeHtml } from '@koppelmij/service-kit';
 import type { DvaAuth } from './context.ts';
+import { interactionFormToken } from './form-token.ts';
 
 type Details = Awaited<ReturnType<DvaAuth['provider']['interactionDetails']>>;
 
@@ -16,7 +18,7 @@ export function consentPage(dva: DvaAuth, details: Details, clientId: string): s
     'Toestemming',
     html`<div class="card"><p><strong>${name}</strong> vraagt toegang tot gegevens van <strong>${patient?.name ?? 'u'}</strong>.</p>
 <ul>${scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>
-<form method="post" action="/interaction/${details.uid}/consent">
+<form method="post" action="/interaction/${details.uid}/consent"><input type="hidden" name="csrf" value="${interactionFormToken(dva, details.uid)}">
 <button name="decision" value="approve" data-testid="consent-approve">Toestaan</button>
 <button name="decision" value="deny" data-testid="consent-deny" style="background:#777">Weigeren</button></form></div>`,
   );
@@ -24,4 +26,12 @@ export function consentPage(dva: DvaAuth, details: Details, clientId: string): s
 
 export function errorPage(title: string, detail: string): string {
   return layout(title, html`<div class="card error"><p data-testid="dva-error">${detail}</p></div>`);
+}
+
+/** The page of a refused form post: service-kit's cross-origin refusal and a missing form token (I56). */
+export const formRefusedPage = (): string => errorPage('Verzoek geweigerd', 'this form was not sent from this page; start again from your PGO');
+
+/** 403 for a consent form without its interaction's token (OWASP CSRF cheat sheet); nothing changes. */
+export function refuseForm(reply: FastifyReply): FastifyReply {
+  return reply.code(403).type('text/html; charset=utf-8').send(formRefusedPage());
 }

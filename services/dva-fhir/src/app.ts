@@ -3,7 +3,7 @@ import { DPOP_ALGORITHMS, DpopNonces } from '@koppelmij/core/dpop';
 import { FhirError } from '@koppelmij/core/errors';
 import { createStore, type KeyValueStore } from '@koppelmij/core/store';
 import type { Clock } from '@koppelmij/core/util';
-import { endKeepAliveOnClose, loggerOptions, registerErrorHandler } from '@koppelmij/service-kit';
+import { browserOrigins, endKeepAliveOnClose, loadRegistrations, loggerOptions, RateLimiter, rateLimitsFrom, registerCors, registerErrorHandler, registerSecurityHeaders, registerSourceLimits } from '@koppelmij/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRemoteJWKSet } from 'jose';
 import { auditEvent } from './audit.ts';
@@ -50,6 +50,12 @@ export interface DvaFhirDeps {
 export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: loggerOptions(config.logLevel) });
   endKeepAliveOnClose(app);
+  registerSecurityHeaders(app, { publicUrl: config.fhirUrl });
+  const prefix = new URL(config.fhirUrl).pathname.replace(/\/$/, '');
+  // SMART App Launch CORS for browser apps (I57): discovery for any origin, data for the registered clients'
+  const registrations = loadRegistrations(config.registrationsFile, config.placeholders);
+  const discovery = new Set([`${prefix}/metadata`, `${prefix}/.well-known/smart-configuration`]);
+  registerCors(app, { origins: browserOrigins([...registrations.pgos, ...registrations.modules]), open: (path) => discovery.has(path), restricted: (path) => path.startsWith(`${prefix}/`) });
   app.decorateRequest('verified', undefined);
   app.decorateRequest('access', undefined);
   registerErrorHandler(app, 'fhir', { dpopAlgs: DPOP_ALGORITHMS });
@@ -59,6 +65,13 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
 
   const store = deps.store ?? createStore(config.store);
   if (!deps.store) app.addHook('onClose', () => store.close());
+  // docs/decisions.md I58: per source address, counted in the shared store; generous, RATE_LIMITS raises them
+  const limits = rateLimitsFrom({ fhir: { limit: 6000, window: 60 }, identity_check: { limit: 300, window: 60 } }, config.rateLimits);
+  const identityCheckPath = `${prefix}/${config.identityCheck.path}`;
+  registerSourceLimits(app, new RateLimiter(store), [
+    { name: 'fhir', rule: limits.fhir, applies: (r) => r.url.startsWith(`${prefix}/`), format: 'fhir' },
+    { name: 'identity-check', rule: limits.identity_check, applies: (r) => r.method === 'POST' && r.url.split('?')[0] === identityCheckPath, format: 'fhir' },
+  ]);
   const data = await createFhirData(config, () => deps.resources ?? loadBundle(config.bundlePath, config.placeholders));
   app.addHook('onClose', () => data.close());
   const policy = new Policy(
@@ -77,7 +90,6 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
     ...(deps.clock && { clock: deps.clock }),
   });
 
-  const prefix = new URL(config.fhirUrl).pathname.replace(/\/$/, '');
   await app.register(
     async (fhir) => {
       fhir.setErrorHandler(authErrorHandler({ algs: DPOP_ALGORITHMS, dpopRequired: config.dpopRequired }));

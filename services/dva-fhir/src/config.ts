@@ -34,7 +34,9 @@ export interface DvaFhirConfig {
   bundlePath: string;
   /** Values for the bundle's `{{NAME}}` placeholders. */
   placeholders: Readonly<Record<string, string>>;
-  /** The registrations file: what the DVA's clients use, for the SMART discovery document (docs/decisions.md I102). */
+  /** JSON overrides of the per-source quotas `fhir` and `identity_check` (docs/decisions.md I58). */
+  rateLimits?: string;
+  /** The registrations file: what the DVA's clients use, for the SMART discovery document (docs/decisions.md I102) and CORS origins (I57). */
   registrationsFile: string;
   /** decision D9: refuse unbound (Bearer) access tokens. */
   dpopRequired: boolean;
@@ -92,6 +94,7 @@ export const schema = z.object({
   FHIR_UPSTREAM_URL: httpUrl.optional(),
   FHIR_UPSTREAM_TOKEN: z.string().min(1).optional(),
   REGISTRATIONS_FILE: z.string().min(1).default('deploy/demo/registrations.json'),
+  RATE_LIMITS: z.string().optional(),
   DPOP_REQUIRED: flag(false),
   DPOP_NONCE_SECRET: z
     .base64url()
@@ -154,6 +157,8 @@ export function loadDvaFhirConfig(env: Record<string, string | undefined> = proc
       upstream: { url: e.FHIR_UPSTREAM_URL, ...(e.FHIR_UPSTREAM_TOKEN !== undefined && { token: e.FHIR_UPSTREAM_TOKEN }) },
     }),
     bundlePath: resolveFromRoot(e.FHIR_BUNDLE), // relative to the repository root
+    registrationsFile: resolveFromRoot(e.REGISTRATIONS_FILE),
+    ...(e.RATE_LIMITS !== undefined && { rateLimits: e.RATE_LIMITS }),
     placeholders: {
       DVA_FHIR_URL: e.DVA_FHIR_URL,
       DVA_AUTH_URL: e.DVA_AUTH_URL,
@@ -161,7 +166,6 @@ export function loadDvaFhirConfig(env: Record<string, string | undefined> = proc
       MODULE_URL: e.MODULE_URL,
       DIGID_URL: e.DIGID_URL,
     },
-    registrationsFile: e.REGISTRATIONS_FILE,
     dpopRequired: e.DPOP_REQUIRED,
     ...(e.DPOP_NONCE_SECRET !== undefined && { dpopNonceSecret: new Uint8Array(Buffer.from(e.DPOP_NONCE_SECRET, 'base64url')) }),
     taskTransitions: e.TASK_TRANSITIONS,

@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createStore, randomToken, systemClock, type Clock, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, loadSigningKey, loggerOptions, registerFormProtection, registerSecurityHeaders } from '@koppelmij/service-kit';
 import type { ModuleConfig } from './config.ts';
 import type { Fetch } from './dpop.ts';
 import { ModuleError } from './errors.ts';
@@ -23,13 +23,6 @@ export interface ModuleDeps {
   clock?: Clock;
 }
 
-// No framing, no scripts, no referrer: the pages show patient data and the launch URL carries a code.
-const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
-
 /**
  * The sample module: one Fastify app hosting every module client identity of the registrations
  * file under `/m/<client_id>/…` (launch, callback, app, submit), plus `/jwks` and `/`.
@@ -49,14 +42,13 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
 
   const app = Fastify({ logger: loggerOptions(config.logLevel), trustProxy: false });
   endKeepAliveOnClose(app);
+  // No framing, no scripts, no referrer, no caching (spec §8 item 32): the pages show patient data and the launch URL carries a code.
+  registerSecurityHeaders(app, { publicUrl: config.publicUrl });
+  // OWASP CSRF (I56): the submit form is posted from the module's own page only; its session token is checked too
+  registerFormProtection(app, { publicUrl: config.publicUrl, refusalPage: () => errorPage('This form was not sent from the module page. Open the module again.') });
   if (deps.store === undefined) app.addHook('onClose', () => store.close());
   await app.register(fastifyCookie, { secret: config.cookieSecret ?? randomToken() });
   await app.register(fastifyFormbody, { bodyLimit: 8192 });
-  app.addHook('onSend', async (_request, reply) => {
-    reply.headers(SECURITY_HEADERS);
-    // spec §8 item 32: pages carry patient data; nothing is cached on the way
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-  });
   app.setErrorHandler((error: FastifyError | ModuleError, request, reply) => {
     if (error instanceof ModuleError) {
       request.log.info({ err: error.cause ?? error, status: error.status }, error.message);

@@ -57,7 +57,7 @@ export function appRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
     const { sid, context } = await runtime.active(request, registration);
     const body = (request.body ?? {}) as Record<string, unknown>;
     // OWASP CSRF: the per-session synchroniser token (SameSite=Lax alone leaves top-level POSTs from same-site pages)
-    if (!(await runtime.sessions.checkCsrf(sid, typeof body.csrf === 'string' ? body.csrf : undefined))) {
+    if (!(await runtime.sessions.checkCsrf(sid, body))) {
       throw new ModuleError(403, 'The form has expired. Open the module again.');
     }
     const back = `/m/${registration.clientId}/app`;

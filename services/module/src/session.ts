@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JWK } from 'jose';
-import { randomToken, timingSafeEqualString, tupleKey, type KeyValueStore } from '@koppelmij/core';
+import { hasFormToken } from '@koppelmij/service-kit';
+import { randomToken, tupleKey, type KeyValueStore } from '@koppelmij/core';
 import type { AuthorizationServer, SmartMetadata } from './discovery.ts';
 
 /** What W12 leaves behind for W15, keyed by session and `state` (spec W12: "stores state, code_verifier and iss server-side"). */
@@ -106,9 +107,8 @@ export class Sessions {
   }
 
   /** True when `token` is this session's CSRF token (compared in constant time). */
-  async checkCsrf(sid: string, token: string | undefined): Promise<boolean> {
-    const record = await this.#record(sid);
-    return record !== undefined && token !== undefined && timingSafeEqualString(record.csrf, token);
+  async checkCsrf(sid: string, body: unknown): Promise<boolean> {
+    return hasFormToken(body, (await this.#record(sid))?.csrf);
   }
 
   /** Replaces a context (after a refresh) or, with `undefined`, removes it (after terugkeer). */

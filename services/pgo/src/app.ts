@@ -6,7 +6,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, type SigningKey } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, loadSigningKey, loggerOptions, registerCors, registerFormProtection, registerSecurityHeaders, browserOrigins, type SigningKey } from '@koppelmij/service-kit';
 import { Accounts } from './accounts.ts';
 import { registerAccessLog } from './access-log.ts';
 import { registerCollect } from './collect.ts';
@@ -26,6 +26,8 @@ import { registerReturn } from './return.ts';
 import { registerSafeguardRoutes } from './safeguard-routes.ts';
 import { Sessions } from './session.ts';
 import { registerSmartAs } from './smart-as/index.ts';
+import { delegationModules } from './smart-as/clients.ts';
+import { registerPgoRateLimits } from './rate-limits.ts';
 import { registerPgoDomainStart } from './pgo-domain/launch.ts';
 import { PgoDomainStore } from './pgo-domain/store.ts';
 import { pgoDomainCards } from './pgo-domain/views.ts';
@@ -45,9 +47,6 @@ export interface PgoDeps {
   /** Default: read from `PGO_ACCOUNTS_FILE`. */
   accounts?: Accounts;
 }
-
-// Pages carry personal data and flow state: never cached, framed, sniffed, or leaked through Referer.
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
 
 /** Builds the PGO app; the caller listens (main.ts) or injects (tests). */
 export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<FastifyInstance> {
@@ -80,18 +79,16 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
 
   const app = Fastify({ logger: loggerOptions(config.logLevel) });
   endKeepAliveOnClose(app);
+  // Pages carry personal data and flow state: never cached, framed, sniffed, or leaked through Referer.
+  registerSecurityHeaders(app, { publicUrl: config.pgoUrl });
+  // OWASP CSRF (I56): no form of the PGO is posted from another origin; the session token is checked per form
+  registerFormProtection(app, { publicUrl: config.pgoUrl, refusalPage: () => errorPage('Request refused', 'This form was not sent from a PGO page. Go back, reload the page and try again.') });
+  // SMART App Launch CORS for the browser part of the modules the PGO is the AS of (options 2a/2b, level PS; I57)
+  registerCors(app, { origins: browserOrigins(delegationModules(config)), open: (path) => path === '/fhir/.well-known/smart-configuration', restricted: (path) => path === '/token' || path === '/revoke' || path.startsWith('/fhir/') });
+  registerPgoRateLimits(app, store, config); // I58
   if (!deps.store) app.addHook('onClose', () => store.close());
   await app.register(cookie, { secret: config.cookieSecret });
   await app.register(formbody);
-
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CSP);
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.header('cache-control', 'no-store');
-    return payload;
-  });
 
   // Every bad input is a 4xx page (DESIGN.md conventions); only the unforeseen is a 500, logged.
   app.setErrorHandler((error: FastifyError | PageError, request, reply) => {

@@ -86,6 +86,8 @@ export const PgoEnvironment = z.object({
     .refine((s) => Buffer.from(s, 'base64url').byteLength >= 32, 'must encode at least 32 bytes (base64url)')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** JSON overrides of the quotas (rate-limits.ts; docs/decisions.md I58). */
+  RATE_LIMITS: z.string().optional(),
 });
 
 /** The PGO's switches of identity-check.md ("Switches"). */
@@ -120,6 +122,8 @@ export interface PgoConfig {
   signingJwk: string | undefined;
   asDpopNonceSecret: string | undefined;
   logLevel: string;
+  /** `RATE_LIMITS`: JSON overrides of the quotas (docs/decisions.md I58). */
+  rateLimits: string | undefined;
 }
 
 /**
@@ -159,5 +163,6 @@ export function loadPgoConfig(env: Record<string, string | undefined> = process.
     signingJwk: e.SIGNING_JWK,
     asDpopNonceSecret: e.PGO_AS_DPOP_NONCE_SECRET,
     logLevel: e.LOG_LEVEL,
+    rateLimits: e.RATE_LIMITS,
   };
 }

@@ -4,7 +4,8 @@
  * token can reach the browser (spec §8 item 26).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { randomToken, timingSafeEqualString, tupleKey, type KeyValueStore, type PersonData } from '@koppelmij/core';
+import { hasFormToken } from '@koppelmij/service-kit';
+import { randomToken, tupleKey, type KeyValueStore, type PersonData } from '@koppelmij/core';
 import { Forbidden } from './errors.ts';
 
 /** The person DigiD asserted (the id_token's `bsn`, `name`, `birthdate`). */
@@ -146,8 +147,7 @@ export class Sessions {
  * @throws {Forbidden} a missing or wrong token
  */
 export function checkCsrf(session: Session, body: unknown): void {
-  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).csrf : undefined;
-  if (typeof value !== 'string' || !timingSafeEqualString(value, session.data.csrf)) {
+  if (!hasFormToken(body, session.data.csrf)) {
     throw new Forbidden('The form has expired. Go back, reload the page and try again.');
   }
 }

@@ -28,7 +28,8 @@ export class Browser {
       method: 'POST',
       url,
       payload: new URLSearchParams(form).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      // Fetch Metadata §2.1: what a browser says of a form on one of the module's own pages
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
     });
   }
 

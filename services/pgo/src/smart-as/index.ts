@@ -7,7 +7,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { smartConfiguration, type SmartConfiguration } from '@koppelmij/core';
-import { isLocalhostName, loadSigningKey, mountOidcProvider, refusedAsJwt } from '@koppelmij/service-kit';
+import { isLocalhostName, loadSigningKey, mountOidcProvider, RateLimiter, refusedAsJwt } from '@koppelmij/service-kit';
+import { pgoRateLimits } from '../rate-limits.ts';
 import type { PgoContext } from '../context.ts';
 import { allScopes, delegationModules, type DelegationModule } from './clients.ts';
 import { registerSmartAsInteraction } from './interaction.ts';
@@ -51,7 +52,8 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
   const smart = pgoSmartConfiguration(ctx, modules);
   app.get('/fhir/.well-known/smart-configuration', async (_request, reply) => reply.type('application/json').send(smart));
   registerSmartAsInteraction(app, ctx, { provider, store: ctx.store, launchTokens: tokens });
-  await mountOidcProvider(app, provider, PROVIDER_PATHS);
+  // docs/decisions.md I58: a per-client quota at the token endpoint
+  await mountOidcProvider(app, provider, PROVIDER_PATHS, { clientQuota: { limiter: new RateLimiter(ctx.store), limits: { '/token': pgoRateLimits(ctx.config).token } } });
 }
 
 /** SMART App Launch 2.x discovery of `{PGO_URL}/fhir`, the `iss` of a 2a/2b launch (spec §3.3 step 4). */

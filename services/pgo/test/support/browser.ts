@@ -44,6 +44,8 @@ export class Browser {
       headers: {
         ...(cookie && { cookie }),
         ...(payload !== undefined && { 'content-type': 'application/x-www-form-urlencoded' }),
+        // Fetch Metadata §2.1: what a browser says of a form on one of the PGO's own pages
+        ...(method === 'POST' && { 'sec-fetch-site': 'same-origin' }),
       },
       ...(payload !== undefined && { payload }),
     });
