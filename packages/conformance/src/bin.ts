@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // pnpm conformance --dva URL --fhir URL [--pgo URL --digid URL --person BSN --other-person BSN]
-//   --module-client-id ID --key-file FILE [--redirect-uri URI]   (docs/conformance.md)
+//   --module-client-id ID --key-file FILE [--redirect-uri URI] [--token-burst N]   (docs/conformance.md)
 import { parseArgs } from 'node:util';
 import { installLocalhostResolver } from '@koppelmij/service-kit';
 import { formatResult, runConformance, summary, Target } from './index.ts';
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     'key-file': { type: 'string' },
     'redirect-uri': { type: 'string' },
     only: { type: 'string' },
+    'token-burst': { type: 'string' },
   },
 });
 
@@ -33,7 +34,7 @@ const journey = values.pgo && values.digid && values.person
   : undefined;
 const only = values.only?.split(',');
 const all = await runConformance(
-  { dva: values.dva!, fhir: values.fhir!, clientId: values['module-client-id']!, privateJwk: Target.readKey(values['key-file']!), redirectUri: values['redirect-uri']!, ...(journey && { journey }) },
+  { dva: values.dva!, fhir: values.fhir!, clientId: values['module-client-id']!, privateJwk: Target.readKey(values['key-file']!), redirectUri: values['redirect-uri']!, ...(journey && { journey }), ...(values['token-burst'] && { tokenBurst: Number(values['token-burst']) }) },
   (c) => (only && !only.includes(c.id) ? 'not selected by --only' : undefined),
 );
 const results = only ? all.filter((r) => only.includes(r.case.id)) : all;

@@ -15,6 +15,8 @@ export interface Case {
   differs?: string;
   /** Needs the scripted person journey (a PGO and a test DigiD the kit can drive). */
   journey?: boolean;
+  /** Spends a quota of the kit's client (AV rows): run after every other case. */
+  exhausts?: boolean;
   run(target: Target): Promise<Verdict>;
 }
 
@@ -46,7 +48,8 @@ export function formatResult({ case: c, verdict: v }: CaseResult): string {
 /** Runs `cases` one after another (they share the deployment's state); an exception is that case's FAIL. */
 export async function runCases(cases: readonly Case[], target: Target, skip: (c: Case) => string | undefined = () => undefined): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
-  for (const c of cases) {
+  const ordered = [...cases.filter((c) => !c.exhausts), ...cases.filter((c) => c.exhausts)];
+  for (const c of ordered) {
     const why = skip(c) ?? (c.journey && !target.journey ? 'needs --pgo, --digid and --person (a PGO and a test DigiD the kit can drive)' : undefined);
     if (why) {
       results.push({ case: c, verdict: { outcome: 'SKIP', why } });

@@ -18,6 +18,8 @@ export interface TargetOptions {
   redirectUri: string;
   /** The person journey: a PGO, a scriptable test DigiD and two test persons (optional). */
   journey?: { pgo: string; digid: string; person: string; otherPerson: string; task: string; launchCookie: string };
+  /** How many authenticated token requests AV-05 may send to meet the per-client quota (default 1300, above the demo's 1200 a minute). */
+  tokenBurst?: number;
 }
 
 export interface Reply {
@@ -32,11 +34,15 @@ const dispatcher = new Agent({ connect: { lookup: localhostLookup as never } });
 
 /** The deployment under test and the kit's client identity. */
 export class Target {
+  /** The token endpoint's last DPoP nonce (RFC 9449 §8), so a one-time assertion is rarely spent on a nonce retry. */
+  #tokenNonce: string | undefined;
   readonly dva: string;
   readonly fhir: string;
   readonly clientId: string;
   readonly redirectUri: string;
   readonly journey: TargetOptions['journey'];
+  /** AV-05's budget of token requests. */
+  readonly tokenBurst: number;
   /** The `kid` of the client's registered key. */
   readonly kid: string;
   readonly #jwk: JWK;
@@ -47,8 +53,14 @@ export class Target {
     this.clientId = options.clientId;
     this.redirectUri = options.redirectUri;
     this.journey = options.journey;
+    this.tokenBurst = options.tokenBurst ?? 1300;
     this.#jwk = options.privateJwk;
     this.kid = String(options.privateJwk.kid);
+  }
+
+  /** Whether the token endpoint has given the kit a DPoP nonce yet. */
+  get knowsTokenNonce(): boolean {
+    return this.#tokenNonce !== undefined;
   }
 
   static readKey(path: string): JWK {
@@ -90,11 +102,12 @@ export class Target {
 
   /** A form POST to the DVA's token endpoint with a DPoP proof by `key`, retrying once with the server's nonce (RFC 9449 §8). */
   async tokenWithDpop(form: Record<string, string>, key: DpopKey, auth?: Record<string, string>): Promise<Reply> {
-    let nonce: string | undefined;
+    let nonce = this.#tokenNonce;
     for (let attempt = 0; ; attempt++) {
       const proof = await createDpopProof({ key, htm: 'POST', htu: `${this.dva}/token`, ...(nonce && { nonce }) });
       const reply = await this.post('/token', { ...form, ...(auth ?? (await this.clientAuth())) }, { dpop: proof });
-      nonce = header(reply, 'dpop-nonce');
+      nonce = header(reply, 'dpop-nonce') ?? nonce;
+      this.#tokenNonce = nonce;
       if (attempt === 0 && reply.json?.error === 'use_dpop_nonce' && nonce) continue;
       return reply;
     }

@@ -99,11 +99,19 @@ export const resourceCases: Case[] = [
     },
   },
   {
-    id: 'RS-18', what: 'the FHIR server grants no CORS access to an unregistered origin', clause: 'SMART App Launch "Considerations for CORS support"',
+    id: 'RS-18', what: 'the FHIR server lets no unregistered origin read its resources (discovery may be open, without credentials)', clause: 'SMART App Launch "Considerations for CORS support"',
+    differs: 'docs/decisions.md I57 (public discovery documents answer any origin, never with credentials)',
     async run(target) {
-      const reply = await target.http(`${target.fhir}/metadata`, { headers: { origin: 'https://evil.example' } });
-      const allowed = header(reply, 'access-control-allow-origin');
-      return allowed === undefined ? verdict([expectEqual('status', reply.status, 200)]) : fail(`Access-Control-Allow-Origin ${allowed}`);
+      const origin = { origin: 'https://evil.example' };
+      const [resource, metadata] = await Promise.all([target.http(`${target.fhir}/Patient`, { headers: origin }), target.http(`${target.fhir}/metadata`, { headers: origin })]);
+      const allowed = header(resource, 'access-control-allow-origin');
+      const open = header(metadata, 'access-control-allow-origin');
+      return verdict([
+        expectEqual('resource: status', resource.status, 401),
+        allowed !== undefined && `resource: Access-Control-Allow-Origin ${allowed}`,
+        open !== undefined && open !== '*' && `metadata: Access-Control-Allow-Origin ${open}, expected none or *`,
+        header(metadata, 'access-control-allow-credentials') !== undefined && 'metadata: Access-Control-Allow-Credentials set',
+      ]);
     },
   },
   {

@@ -1,5 +1,5 @@
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { CLIENT_ASSERTION_TYPE, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE, randomToken } from '@koppelmij/core';
+import { CLIENT_ASSERTION_TYPE, GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE, generateDpopKey, randomToken } from '@koppelmij/core';
 import { expectEqual, fail, verdict, type Case, type Verdict } from '../kit.ts';
 import { standaloneAuthorizeUrl, standaloneCode } from '../journey.ts';
 import type { Reply, Target } from '../target.ts';
@@ -8,13 +8,23 @@ import type { Reply, Target } from '../target.ts';
 const probe = (target: Target) => ({ grant_type: 'authorization_code', code: randomToken(), redirect_uri: target.redirectUri, code_verifier: randomToken() });
 
 /**
+ * The probe sent with a DPoP proof: the kit's client is registered with `dpop_bound_access_tokens`
+ * (RFC 9449 §5.2), so without a proof the answer would be about DPoP, not client authentication.
+ */
+async function probeToken(target: Target, auth?: Record<string, string>): Promise<Reply> {
+  const key = await generateDpopKey();
+  if (auth && !target.knowsTokenNonce) await target.tokenWithDpop(probe(target), key); // learn the nonce with a fresh assertion first
+  return target.tokenWithDpop(probe(target), key, auth);
+}
+
+/**
  * 401 invalid_client (RFC 6749 §5.2), where the untampered control gets past client authentication
  * (invalid_grant). `malformed`: a request whose authentication parameters do not fit together may
  * also be 400 invalid_request (RFC 6749 §5.2; the catalogue's §1.3 notation).
  */
 async function invalidClient(target: Target, auth: Record<string, string>, malformed = false): Promise<Verdict> {
-  const control = await target.post('/token', { ...probe(target), ...(await target.clientAuth()) });
-  const reply = await target.post('/token', { ...probe(target), ...auth });
+  const control = await probeToken(target);
+  const reply = await probeToken(target, auth);
   const refused = (reply.status === 401 && reply.json?.error === 'invalid_client') || (malformed && reply.status === 400 && reply.json?.error === 'invalid_request');
   return verdict([expectEqual('control: error', control.json?.error, 'invalid_grant'), !refused && `status ${reply.status} error ${reply.json?.error}, expected 401 invalid_client${malformed ? ' or 400 invalid_request' : ''}`]);
 }
@@ -34,7 +44,7 @@ export const tokenCases: Case[] = [
     id: 'TK-08', what: 'a client assertion with the PAR endpoint as aud is invalid_client at PAR; the token endpoint as aud is accepted', clause: 'RFC 7523 §3 item 3; FAPI 2.0 §5.3.2.1-8',
     differs: 'decision D1 (the issuer or the token endpoint, one string)',
     async run(target) {
-      const control = await target.post('/token', { ...probe(target), ...(await target.clientAuth({ audience: `${target.dva}/token` })) });
+      const control = await probeToken(target, await target.clientAuth({ audience: `${target.dva}/token` }));
       const { url } = standaloneAuthorizeUrl(target);
       const par = await target.post('/par', { ...Object.fromEntries(new URL(url).searchParams), ...(await target.clientAuth({ audience: `${target.dva}/par` })) });
       return verdict([expectEqual('token endpoint as aud: error', control.json?.error, 'invalid_grant'), expectEqual('PAR endpoint as aud: status', par.status, 401), expectEqual('error', par.json?.error, 'invalid_client')]);
@@ -48,7 +58,7 @@ export const tokenCases: Case[] = [
     id: 'TK-13', what: 'a client assertion issued 61 s in the future is invalid_client; 8 s is accepted', clause: 'FAPI 2.0 §5.3.2.1-13',
     async run(target) {
       const now = Math.floor(Date.now() / 1000);
-      const near = await target.post('/token', { ...probe(target), ...(await target.clientAuth({ claims: { iat: now + 8, nbf: now + 8 } })) });
+      const near = await probeToken(target, await target.clientAuth({ claims: { iat: now + 8, nbf: now + 8 } }));
       const far = await invalidClient(target, await target.clientAuth({ claims: { iat: now + 61, nbf: now + 61 } }));
       return far.outcome === 'FAIL' ? far : verdict([expectEqual('8 s ahead: error', near.json?.error, 'invalid_grant')]);
     },
@@ -57,7 +67,7 @@ export const tokenCases: Case[] = [
     id: 'TK-14', what: 'a client assertion used twice is invalid_client the second time', clause: 'RFC 7523 §3 item 7; OIDC Core §9',
     async run(target) {
       const auth = await target.clientAuth();
-      await target.post('/token', { ...probe(target), ...auth });
+      await probeToken(target, auth);
       return invalidClient(target, auth);
     },
   },
