@@ -13,8 +13,7 @@ import { interopFhirBundle, interopKeys, interopRegistrationsFile, publicJwks } 
 const executablePath = chromiumOrSkip('test/interop/fhirclient-browser');
 const CLIENT_ID = 'fhirclient-3a-public';
 
-// enabled by the integrator once CORS lands
-describe.skip('fhirclient in Chromium (public client, option 3a)', () => {
+describe('fhirclient in Chromium (public client, option 3a)', () => {
   let app: BrowserApp;
   let data: { jwks: Record<string, object[]>; appUrl: string };
   beforeAll(async () => {
