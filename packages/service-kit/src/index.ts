@@ -12,3 +12,4 @@ export * from './oidc-client-auth.ts';
 export * from './post-only.ts';
 export * from './input.ts';
 export * from './server-metadata.ts';
+export * from './client-assertion-policy.ts';

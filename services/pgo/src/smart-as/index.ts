@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { smartConfiguration, type SmartConfiguration } from '@koppelmij/core';
-import { isLocalhostName, loadSigningKey, mountOidcProvider, refusedAsJwt } from '@koppelmij/service-kit';
+import { answerMissingClientAuthentication, answerPostOnly, isLocalhostName, loadSigningKey, mountOidcProvider, refusedAsJwt } from '@koppelmij/service-kit';
 import type { PgoContext } from '../context.ts';
 import { allScopes, delegationModules, type DelegationModule } from './clients.ts';
 import { registerSmartAsInteraction } from './interaction.ts';
@@ -32,6 +32,7 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
   const tokens = launchTokens(ctx.store);
   const signingKey = await loadSigningKey(); // its own key: never the PGO's client key at the DVA
   const provider = createSmartAsProvider({ config: ctx.config, store: ctx.store, modules, launchTokens: tokens, signingKey, fetch: ctx.fetch });
+  answerMissingClientAuthentication(provider); // RFC 6749 §5.2; docs/decisions.md I146
   // the PGO's own access tokens (level PS): where they are valid, and where revocations are kept
   const pgoTokens = { issuer: ctx.config.pgoUrl, fhirBase: pgoFhirBase(ctx), signingKey, store: ctx.store };
   provider.use(async (kctx, next) => {
@@ -51,6 +52,7 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
   const smart = pgoSmartConfiguration(ctx, modules);
   app.get('/fhir/.well-known/smart-configuration', async (_request, reply) => reply.type('application/json').send(smart));
   registerSmartAsInteraction(app, ctx, { provider, store: ctx.store, launchTokens: tokens });
+  answerPostOnly(app, ['/token', '/revoke']); // RFC 6749 §3.2, RFC 7009 §2.1; docs/decisions.md I146
   await mountOidcProvider(app, provider, PROVIDER_PATHS);
 }
 
