@@ -1,8 +1,9 @@
 /**
  * The PGO's authorization server of options 2a/2b at the edges no launch flow passes, with the
  * same service-kit pieces as the DVA's (docs/decisions.md I145, I146): HTTP methods (RFC 6749
- * §3.2), requests without client authentication (RFC 6749 §5.2) and client assertions
- * oidc-provider alone would accept (decision D1; docs/decisions.md I53).
+ * §3.2), requests without client authentication (RFC 6749 §5.2), client assertions
+ * oidc-provider alone would accept (decision D1; docs/decisions.md I53), and its RFC 8414
+ * metadata (docs/decisions.md I147).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,5 +96,25 @@ describe('client assertions (decision D1; docs/decisions.md I53, I145)', () => {
     const reply = await redeemWith(claims());
     expect(reply.status).toBe(401);
     expect(reply.body.error).toBe('invalid_client');
+  });
+});
+describe('RFC 8414 metadata (docs/decisions.md I147)', () => {
+  const get = async (url: string) => (await t.app.inject({ method: 'GET', url, headers: { host: new URL(t.config.pgoUrl).host } })).json() as Record<string, unknown>;
+
+  it('names no OpenID Connect member, no openid scope, no grant, endpoint or key set the server does not serve', async () => {
+    const oauth = await get('/.well-known/oauth-authorization-server');
+    for (const member of ['claims_supported', 'claim_types_supported', 'claims_parameter_supported', 'subject_types_supported', 'id_token_signing_alg_values_supported', 'pushed_authorization_request_endpoint', 'jwks_uri']) {
+      expect(oauth, member).not.toHaveProperty(member);
+    }
+    expect(oauth.scopes_supported).not.toContain('openid');
+    expect(oauth.grant_types_supported).toEqual(['authorization_code']);
+  });
+
+  it('agrees with the smart-configuration of the FHIR base on every member both have', async () => {
+    const oauth = await get('/.well-known/oauth-authorization-server');
+    const smart = await get('/fhir/.well-known/smart-configuration');
+    const shared = Object.keys(oauth).filter((member) => member in smart);
+    expect(shared).toEqual(expect.arrayContaining(['issuer', 'token_endpoint', 'scopes_supported', 'grant_types_supported', 'token_endpoint_auth_methods_supported', 'dpop_signing_alg_values_supported']));
+    for (const member of shared) expect(oauth[member], member).toEqual(smart[member]);
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { smartConfiguration, type SmartConfiguration } from '@koppelmij/core';
+import { oauthServerMetadata, smartConfiguration, type SmartConfiguration } from '@koppelmij/core';
 import { answerMissingClientAuthentication, answerPostOnly, isLocalhostName, loadSigningKey, mountOidcProvider, refusedAsJwt } from '@koppelmij/service-kit';
 import type { PgoContext } from '../context.ts';
 import { allScopes, delegationModules, type DelegationModule } from './clients.ts';
@@ -50,6 +50,14 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
   provider.on('server_error', (_kctx, error) => app.log.error({ err: error }, 'PGO authorization server error'));
 
   const smart = pgoSmartConfiguration(ctx, modules);
+  // RFC 8414 §2: the metadata of a server that identifies nobody (docs/protocol.md §3.3), from the
+  // same values as the smart-configuration; no jwks_uri, as it signs nothing a client verifies
+  // (docs/decisions.md I147)
+  const supported = { ...smart, jwks_uri: undefined };
+  provider.use(async (kctx, next) => {
+    await next();
+    if ((kctx as KoaContextWithOIDC).oidc?.route === 'discovery' && kctx.status === 200) kctx.body = oauthServerMetadata(kctx.body as Record<string, unknown>, supported);
+  });
   app.get('/fhir/.well-known/smart-configuration', async (_request, reply) => reply.type('application/json').send(smart));
   registerSmartAsInteraction(app, ctx, { provider, store: ctx.store, launchTokens: tokens });
   answerPostOnly(app, ['/token', '/revoke']); // RFC 6749 §3.2, RFC 7009 §2.1; docs/decisions.md I146

@@ -98,6 +98,7 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
       userinfo: { enabled: false },
       revocation: { enabled: true }, // RFC 7009: terugkeer step 2 of a level PS module (pgo-domain/revocation.ts)
       introspection: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false }, // not mounted (index.ts), so not advertised (RFC 9126 §5)
       rpInitiatedLogout: { enabled: false },
       // spec §3.3 step 5: DPoP is mandatory; nonces per RFC 9449 §8 (decision D6)
       dPoP: { enabled: true, nonceSecret, requireNonce: () => true },
