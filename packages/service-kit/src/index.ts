@@ -17,3 +17,4 @@ export * from './csrf.ts';
 export * from './cors.ts';
 export * from './rate-limit.ts';
 export * from './client-quota.ts';
+export * from './client-assertion-policy.ts';

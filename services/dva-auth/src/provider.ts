@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { ID_TOKEN_ALGORITHMS, createOidcAdapter, type KeyValueStore } from '@koppelmij/core';
-import { dvaAdvertisedSupport, type Registrations, type SigningKey } from '@koppelmij/service-kit';
-import { clientAssertionPolicy } from './client-assertion-policy.ts';
+import { clientAssertionPolicy, dvaAdvertisedSupport, type Registrations, type SigningKey } from '@koppelmij/service-kit';
 import { clientMetadata, resourceScopes, STATIC_SCOPES } from './clients.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { GrantContext } from './context.ts';
@@ -109,7 +108,7 @@ export function createProvider(parts: ProviderParts): Provider {
     responseTypes: ['code'],
     pkce: { required: () => true }, // spec §8 item 1, 14: PKCE S256 on every authorization request
     extraParams: parts.extraParams,
-    assertJwtClientAuthClaimsAndHeader: clientAssertionPolicy(config.DVA_AUTH_URL), // decision D1; docs/decisions.md I53
+    assertJwtClientAuthClaimsAndHeader: clientAssertionPolicy(config.DVA_AUTH_URL, errors.InvalidClientAuth), // decision D1; docs/decisions.md I53
     // notes §3: oidc-provider's own fetch refuses loopback and private addresses (an SSRF guard for
     // dynamically registered clients). Here every jwks_uri comes from the operator's registrations
     // file, so the DVA fetches with its ordinary client, which also resolves *.localhost in the demo.

@@ -52,3 +52,31 @@ export function clientCapabilities(methods: Iterable<ClientAuthMethod>): string[
     ...(used.includes('private_key_jwt') ? ['client-confidential-asymmetric'] : []),
   ];
 }
+
+/**
+ * The members of an RFC 8414 document: RFC 8414 §2's own, and those its registry holds for what
+ * this project implements (RFC 9449 §5.1, RFC 9207 §3, RFC 9126 §5). OpenID Connect Discovery's
+ * (`claims_supported`, `subject_types_supported`, `id_token_signing_alg_values_supported`, …) are
+ * not among them.
+ */
+export const OAUTH_SERVER_METADATA_MEMBERS = Object.freeze([
+  'issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'registration_endpoint', 'scopes_supported',
+  'response_types_supported', 'response_modes_supported', 'grant_types_supported', 'token_endpoint_auth_methods_supported',
+  'token_endpoint_auth_signing_alg_values_supported', 'service_documentation', 'ui_locales_supported', 'op_policy_uri', 'op_tos_uri',
+  'revocation_endpoint', 'revocation_endpoint_auth_methods_supported', 'revocation_endpoint_auth_signing_alg_values_supported',
+  'introspection_endpoint', 'introspection_endpoint_auth_methods_supported', 'introspection_endpoint_auth_signing_alg_values_supported',
+  'code_challenge_methods_supported', 'dpop_signing_alg_values_supported', 'authorization_response_iss_parameter_supported',
+  'pushed_authorization_request_endpoint', 'require_pushed_authorization_requests',
+] as const);
+
+/**
+ * RFC 8414 metadata of a plain OAuth authorization server (one that identifies nobody) from an
+ * OpenID provider's discovery document: only {@link OAUTH_SERVER_METADATA_MEMBERS}, where
+ * `supported` (e.g. the server's SMART configuration) replaces what the library derives from
+ * more than the server grants (its forced `openid` scope, a `refresh_token` grant it never issues);
+ * a member `supported` sets to `undefined` is left out.
+ */
+export function oauthServerMetadata(discovery: Readonly<Record<string, unknown>>, supported: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const members = new Set<string>(OAUTH_SERVER_METADATA_MEMBERS);
+  return Object.fromEntries(Object.entries({ ...discovery, ...supported }).filter(([name, value]) => members.has(name) && value !== undefined));
+}

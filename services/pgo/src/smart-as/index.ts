@@ -6,8 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { smartConfiguration, type SmartConfiguration } from '@koppelmij/core';
-import { isLocalhostName, loadSigningKey, mountOidcProvider, RateLimiter, refusedAsJwt } from '@koppelmij/service-kit';
+import { oauthServerMetadata, smartConfiguration, type SmartConfiguration } from '@koppelmij/core';
+import { answerMissingClientAuthentication, answerPostOnly, isLocalhostName, loadSigningKey, mountOidcProvider, RateLimiter, refusedAsJwt } from '@koppelmij/service-kit';
 import { pgoRateLimits } from '../rate-limits.ts';
 import type { PgoContext } from '../context.ts';
 import { allScopes, delegationModules, type DelegationModule } from './clients.ts';
@@ -33,6 +33,7 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
   const tokens = launchTokens(ctx.store);
   const signingKey = await loadSigningKey(); // its own key: never the PGO's client key at the DVA
   const provider = createSmartAsProvider({ config: ctx.config, store: ctx.store, modules, launchTokens: tokens, signingKey, fetch: ctx.fetch });
+  answerMissingClientAuthentication(provider); // RFC 6749 §5.2; docs/decisions.md I146
   // the PGO's own access tokens (level PS): where they are valid, and where revocations are kept
   const pgoTokens = { issuer: ctx.config.pgoUrl, fhirBase: pgoFhirBase(ctx), signingKey, store: ctx.store };
   provider.use(async (kctx, next) => {
@@ -50,8 +51,17 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
   provider.on('server_error', (_kctx, error) => app.log.error({ err: error }, 'PGO authorization server error'));
 
   const smart = pgoSmartConfiguration(ctx, modules);
+  // RFC 8414 §2: the metadata of a server that identifies nobody (docs/protocol.md §3.3), from the
+  // same values as the smart-configuration; no jwks_uri, as it signs nothing a client verifies
+  // (docs/decisions.md I147)
+  const supported = { ...smart, jwks_uri: undefined };
+  provider.use(async (kctx, next) => {
+    await next();
+    if ((kctx as KoaContextWithOIDC).oidc?.route === 'discovery' && kctx.status === 200) kctx.body = oauthServerMetadata(kctx.body as Record<string, unknown>, supported);
+  });
   app.get('/fhir/.well-known/smart-configuration', async (_request, reply) => reply.type('application/json').send(smart));
   registerSmartAsInteraction(app, ctx, { provider, store: ctx.store, launchTokens: tokens });
+  answerPostOnly(app, ['/token', '/revoke']); // RFC 6749 §3.2, RFC 7009 §2.1; docs/decisions.md I146
   // docs/decisions.md I58: a per-client quota at the token endpoint
   await mountOidcProvider(app, provider, PROVIDER_PATHS, { clientQuota: { limiter: new RateLimiter(ctx.store), limits: { '/token': pgoRateLimits(ctx.config).token } } });
 }

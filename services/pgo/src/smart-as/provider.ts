@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
 import { InvalidGrant, advertisedSupport, assertionBindsProof, checkPresentedLaunchCode, createOidcAdapter, readCnfJkt, type KeyValueStore, type LaunchCodes } from '@koppelmij/core';
-import { escapeHtml, type SigningKey } from '@koppelmij/service-kit';
+import { clientAssertionPolicy, escapeHtml, type SigningKey } from '@koppelmij/service-kit';
 import type { PgoConfig } from '../config.ts';
 import { allScopes, clientMetadata, offeredScopes, type DelegationModule } from './clients.ts';
 import { pgoFhirBase, type PgoLaunch } from './launch.ts';
@@ -47,6 +47,7 @@ function launchPolicy() {
 export function createSmartAsProvider(parts: SmartAsParts): Provider {
   const { config, modules } = parts;
   const byId = new Map(modules.map((m) => [m.client_id, m]));
+  const assertionPolicy = clientAssertionPolicy(config.pgoUrl, errors.InvalidClientAuth);
   const nonceSecret = config.asDpopNonceSecret ? Buffer.from(config.asDpopNonceSecret, 'base64url') : randomBytes(32);
 
   const configuration: Configuration = {
@@ -79,10 +80,12 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
     // notes §3: the registered jwks_uri comes from the operator's file; the demo's are loopback
     fetch: ((url: URL | string, { dispatcher: _dispatcher, ...options }: RequestInit & { dispatcher?: unknown }) => parts.fetch(url, options)) as unknown as Configuration['fetch'],
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-    // security-checklists §3 (10): the assertion's cnf.jkt is the key of this very request's DPoP
-    // proof (RFC 9449 §11.11); so an assertion without cnf fails here too. A missing or unreadable
-    // proof is left to the grant's DPoP check, which runs after client authentication.
-    assertJwtClientAuthClaimsAndHeader: async (ctx, claims) => {
+    // the DVA's policy at every endpoint (decision D1; docs/decisions.md I53, I145), then, at the
+    // token endpoint, security-checklists §3 (10): the assertion's cnf.jkt is the key of this very
+    // request's DPoP proof (RFC 9449 §11.11); so an assertion without cnf fails here too. A missing
+    // or unreadable proof is left to the grant's DPoP check, which runs after client authentication.
+    assertJwtClientAuthClaimsAndHeader: async (ctx, claims, header, client) => {
+      await assertionPolicy(ctx, claims, header, client);
       if (ctx.oidc.route !== 'token') return;
       const cnf = readCnfJkt(claims.cnf);
       const jkt = cnf.present ? cnf.jkt : undefined;
@@ -95,6 +98,7 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
       userinfo: { enabled: false },
       revocation: { enabled: true }, // RFC 7009: terugkeer step 2 of a level PS module (pgo-domain/revocation.ts)
       introspection: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false }, // not mounted (index.ts), so not advertised (RFC 9126 §5)
       rpInitiatedLogout: { enabled: false },
       // spec §3.3 step 5: DPoP is mandatory; nonces per RFC 9449 §8 (decision D6)
       dPoP: { enabled: true, nonceSecret, requireNonce: () => true },
