@@ -6,7 +6,7 @@
  */
 import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_ASSERTION_TYPE, randomToken } from '@koppelmij/core';
+import { CLIENT_ASSERTION_TYPE, DpopClient, generateDpopKey, randomToken } from '@koppelmij/core';
 import { Browser } from '../support/browser.ts';
 import { MODULE, TOM, collectToken, launchCode, moduleAuthorize, post, startProtocolStack, type ProtocolStack } from '../support/protocol.ts';
 
@@ -81,12 +81,18 @@ describe('SMART App Launch: the launch parameter and the launch scope (docs/deci
 describe('client assertions at the token endpoint (decision D1; docs/decisions.md I53)', () => {
   /** module-3a's assertion with `claims` changed, for a code grant with a code never issued. */
   async function redeemWith(claims: JWTPayload) {
-    const now = Math.floor(Date.now() / 1000);
-    const assertion = await new SignJWT({ iss: MODULE, sub: MODULE, aud: t.urls.dvaAuth, iat: now, exp: now + 60, jti: randomToken(), ...claims })
-      .setProtectedHeader({ alg: t.keys.module.alg, kid: t.keys.module.kid })
-      .sign(t.keys.module.privateKey);
-    const form = { grant_type: 'authorization_code', code: randomToken(), redirect_uri: `${t.urls.module}/m/${MODULE}/callback`, code_verifier: randomToken(), client_id: MODULE, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion };
-    return post(t, '/token', form, { as: false });
+    // a fresh assertion for every attempt (its jti is single use, RFC 7523 §3 (7)); module-3a is
+    // DPoP-bound (RFC 9449 §5.2), so the request carries a proof and what fails is the assertion or the code
+    const request = async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const assertion = await new SignJWT({ iss: MODULE, sub: MODULE, aud: t.urls.dvaAuth, iat: now, exp: now + 60, jti: randomToken(), ...claims })
+        .setProtectedHeader({ alg: t.keys.module.alg, kid: t.keys.module.kid })
+        .sign(t.keys.module.privateKey);
+      const form = { grant_type: 'authorization_code', code: randomToken(), redirect_uri: `${t.urls.module}/m/${MODULE}/callback`, code_verifier: randomToken(), client_id: MODULE, client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion };
+      return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams(form) };
+    };
+    const response = await new DpopClient({ key: await generateDpopKey() }).fetch(`${t.urls.dvaAuth}/token`, request);
+    return { status: response.status, body: (await response.json()) as { error?: string } };
   }
 
   it('accepts the issuer or the token endpoint as aud (control: the code is what fails)', async () => {
