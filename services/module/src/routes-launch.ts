@@ -10,6 +10,7 @@ import { delegatedTokens, type DelegatedTokens } from './delegation.ts';
 import { exchangeCode, TokenEndpointError, type TokenResponse } from './smart-client.ts';
 import { readTokenContext } from './token-context.ts';
 import { readStandaloneContext, standaloneLaunch } from './routes-standalone.ts';
+import { launchSummary } from './launch-summary.ts';
 
 type ClientParams = { Params: { client_id: string } };
 
@@ -58,7 +59,7 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
     try {
       // levels S and PS (spec §5): the patient, no Task
       const launch = pending.standalone || registration.pgoDomain ? readStandaloneContext(tokens, fhirBase) : readTokenContext(tokens, fhirBase);
-      const identity = await verifyIdentity(runtime, registration.clientId, registration.scope, tokens, pending);
+      const { claims, ...identity } = await verifyIdentity(runtime, registration.clientId, registration.scope, tokens, pending);
       context = {
         clientId: registration.clientId,
         iss: fhirBase,
@@ -69,6 +70,7 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
         ...identity,
         dpopJwk: pending.dpopJwk,
         smart,
+        launch: launchSummary(tokens, claims),
       };
     } catch (cause) {
       // a launch the module refuses leaves no live token behind
@@ -91,7 +93,7 @@ async function verifyIdentity(
   requestedScope: string,
   tokens: TokenResponse,
   pending: PendingLaunch,
-): Promise<{ sub?: string; fhirUser?: string }> {
+): Promise<{ sub?: string; fhirUser?: string; claims?: Record<string, unknown> }> {
   // RFC 6749 §5.1: an absent `scope` means the requested scope was granted
   const granted = (tokens.scope ?? requestedScope).split(' ').includes('openid');
   if (tokens.id_token === undefined) {
@@ -104,7 +106,7 @@ async function verifyIdentity(
     clientId,
     ...(pending.nonce !== undefined && { nonce: pending.nonce }),
   });
-  return { sub: claims.sub, ...(claims.fhirUser !== undefined && { fhirUser: claims.fhirUser }) };
+  return { sub: claims.sub, ...(claims.fhirUser !== undefined && { fhirUser: claims.fhirUser }), claims };
 }
 
 // RFC 6749 §4.1.2.1: `error` is 1*NQSCHAR; show it only when it is one.

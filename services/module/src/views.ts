@@ -1,6 +1,8 @@
 import { html, page, type SafeHtml } from '@koppelmij/service-kit';
 import { patientDisplayName, type Patient, type Task } from './fhir-resources.ts';
 import type { ModuleRegistration } from './registrations.ts';
+import type { LaunchSummary } from './launch-summary.ts';
+import { launchSection } from './views-launch.ts';
 
 const SERVICE = { service: 'Module', accent: '#6a1b9a' };
 
@@ -46,6 +48,7 @@ export interface AppView {
   csrf: string;
   /** identity-check.md: a representative acts for the patient. */
   representation?: boolean;
+  launch?: LaunchSummary | undefined;
 }
 
 /** `GET /m/:client_id/app`: the patient, the Task and the form. */
@@ -62,7 +65,8 @@ ${task === undefined
 ${task.description ?? task.code?.text ? html`<p data-testid="module-task-description">${task.description ?? task.code?.text}</p>` : ''}`}</div>
 <form method="post" action="/m/${registration.clientId}/submit" class="card">
 <input type="hidden" name="csrf" value="${view.csrf}">${form}
-<p><button type="submit" data-testid="module-submit">Submit</button></p></form>`,
+<p><button type="submit" data-testid="module-submit">Submit</button></p></form>
+${view.launch !== undefined && launchSection(view.launch)}`,
     SERVICE,
   );
 }
