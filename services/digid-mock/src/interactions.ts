@@ -77,7 +77,7 @@ export async function registerInteractionRoutes(app: FastifyInstance, provider: 
       const interaction = await loadInteraction(provider, request, reply);
       if (interaction.prompt.name === 'consent') return reply.redirect(await grantConsent(provider, request, reply, interaction), 303);
       requirePrompt(interaction, 'login');
-      return sendPage(reply, 200, loginPage(interaction.uid, String(interaction.params.client_id), TEST_PERSONS));
+      return sendPage(reply, 200, loginPage(interaction.uid, String(interaction.params.client_id), TEST_PERSONS, interaction.params.koppelmij_reason));
     });
 
     scope.post('/interaction/:uid/login', async (request, reply) => {

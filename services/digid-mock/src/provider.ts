@@ -59,6 +59,8 @@ export function createProvider(config: DigidMockConfig, signingKey: SigningKey, 
     conformIdTokenClaims: false,
     findAccount,
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // a demo aid, no DigiD parameter: why the relying party asks for a login (docs/decisions.md I137)
+    extraParams: ['koppelmij_reason'],
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout: { enabled: false }, // no single sign-on, so nothing to log out of

@@ -12,7 +12,7 @@ function personLine(person: TestPerson): SafeHtml {
 }
 
 /** Step 1: pick a test person. Nothing is verified; the page says so. */
-export function loginPage(uid: string, clientId: string, persons: readonly TestPerson[]): string {
+export function loginPage(uid: string, clientId: string, persons: readonly TestPerson[], reason?: unknown): string {
   const options = persons.map(
     (p) => html`<label class="card" style="display:block">
       <input type="radio" name="bsn" value="${p.bsn}" required data-testid="digid-person-${p.bsn}"> ${personLine(p)}
@@ -21,11 +21,20 @@ export function loginPage(uid: string, clientId: string, persons: readonly TestP
   );
   return render(
     'Log in',
-    html`<p>Log in to <b>${clientId}</b>. This is a mock: choose a test person, no password is asked.</p>
+    html`${loginReason(reason)}<p>Log in to <b>${clientId}</b>. This is a mock: choose a test person, no password is asked.</p>
     <form method="post" action="/interaction/${uid}/login">${options}
       <p><button type="submit" data-testid="digid-login">Log in</button></p>
     </form>
     <form method="post" action="/interaction/${uid}/abort"><button type="submit" data-testid="digid-cancel">Cancel</button></form>`,
+  );
+}
+
+// docs/decisions.md I137: the DVA says why it asks for DigiD when a module launch arrives in a browser it does not know
+function loginReason(reason: unknown): SafeHtml | false {
+  return (
+    reason === 'launch-browser-unknown' &&
+    html`<div class="card" data-testid="digid-reason"><p>Uw zorgaanbieder herkent deze browser niet als de browser waarin de module werd klaargezet
+    (er is geen startcookie). Log daarom in met DigiD: alleen de persoon voor wie de module werd gestart kan hem hier openen.</p></div>`
   );
 }
 

@@ -32,6 +32,8 @@ export interface DigidLoginOptions {
   prompt?: 'login';
   /** A DVA path that takes the login's ticket (`?ticket=`), for logins outside an oidc-provider interaction (option 3b) or with their own next step. */
   returnPath?: string;
+  /** A demo aid for the mock's login page (docs/decisions.md I137): why the DVA asks for DigiD. */
+  reason?: 'launch-browser-unknown';
 }
 
 export class DigidClient {
@@ -65,6 +67,7 @@ export class DigidClient {
       code_challenge: sha256b64url(pending.code_verifier),
       code_challenge_method: 'S256',
       ...(options.prompt && { prompt: options.prompt }),
+      ...(options.reason && { koppelmij_reason: options.reason }),
     }).toString();
     return url.href;
   }

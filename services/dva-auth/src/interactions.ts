@@ -95,6 +95,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
         }
         // decision D8: the code is already burned; only DigiD with the launch's person can still finish it
         await dva().audit.record({ type: 'launch.browser-check-failed', client_id: clientId, sub: state.launch.sub, outcome: 'failure', reason: `launch cookie ${cookie}` });
+        return reply.redirect(await digid.authorizationUrl(details.uid, { prompt: 'login', reason: 'launch-browser-unknown' }), 303);
       }
       return reply.redirect(await digid.authorizationUrl(details.uid, { prompt: 'login' }), 303);
     }
@@ -155,7 +156,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
     if (mismatch) {
       await dva().store.delete(launchStateKey(cid));
       await dva().audit.record({ type: 'launch.identity-mismatch', client_id: clientId, sub: state.launch.sub, outcome: 'failure', reason: mismatch });
-      return deny(request, reply, 'the launch cannot be completed in this browser');
+      return deny(request, reply, 'the person who logged in at DigiD is not the person this launch was prepared for');
     }
     return verified(request, reply, cid, state, 'digid');
   });

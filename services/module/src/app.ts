@@ -60,7 +60,12 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
   app.setErrorHandler((error: FastifyError | ModuleError, request, reply) => {
     if (error instanceof ModuleError) {
       request.log.info({ err: error.cause ?? error, status: error.status }, error.message);
-      const options = { ...(error.code !== undefined && { code: error.code }), ...(error.back !== undefined && { back: error.back }) };
+      const options = {
+        ...(error.code !== undefined && { code: error.code }),
+        ...(error.back !== undefined && { back: error.back }),
+        ...(error.description !== undefined && { description: error.description }),
+        ...(config.placeholders.PGO_URL !== undefined && { home: config.placeholders.PGO_URL }),
+      };
       return reply.code(error.status).type('text/html; charset=utf-8').send(errorPage(error.message, options));
     }
     const status = (error as FastifyError).statusCode;

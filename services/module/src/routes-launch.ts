@@ -11,13 +11,14 @@ import { exchangeCode, TokenEndpointError, type TokenResponse } from './smart-cl
 import { readTokenContext } from './token-context.ts';
 import { readStandaloneContext, standaloneLaunch } from './routes-standalone.ts';
 import { launchSummary } from './launch-summary.ts';
+import { refusal } from './refusal.ts';
 
 type ClientParams = { Params: { client_id: string } };
 
 // A repeated parameter arrives as an array and fails `z.string()`: one value each, or no launch.
 const value = z.string().min(1).max(4096);
 const launchQuery = z.object({ iss: value, launch: value });
-const callbackQuery = z.object({ state: value.optional(), code: value.optional(), error: value.optional() });
+const callbackQuery = z.object({ state: value.optional(), code: value.optional(), error: value.optional(), error_description: value.optional() });
 
 /** W10–W12 (launch) and W15–W17 (callback). */
 export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
@@ -40,8 +41,11 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
     if (pending === undefined || pending.clientId !== registration.clientId) {
       throw new ModuleError(400, 'This callback does not belong to a launch started in this browser.');
     }
-    // RFC 6749 §4.1.2.1: the authorization server refused; show its code, not its description
-    if (error !== undefined) throw new ModuleError(400, 'The care provider did not grant access.', { code: errorCode(error) });
+    // RFC 6749 §4.1.2.1: the authorization server refused; its code, and its description in plain words (docs/decisions.md I136)
+    if (error !== undefined) {
+      const { message, description } = refusal(error, query.data.error_description);
+      throw new ModuleError(400, message, { code: errorCode(error), ...(description !== undefined && { description }) });
+    }
     if (code === undefined) throw new ModuleError(400, 'The callback carries no authorization code.');
 
     const key = await importDpopKey(pending.dpopJwk);

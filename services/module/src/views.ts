@@ -26,16 +26,20 @@ export function indexPage(registrations: readonly ModuleRegistration[], publicUr
 }
 
 /**
- * An error page. `code` is an OAuth error code or HTTP status from the other side, never a token
- * or a free-text description; `back` links to the form for a correctable input error.
+ * An error page. `code` is an OAuth error code or HTTP status from the other side, never a token;
+ * `description` the authorization server's `error_description` (RFC syntax only); `back` links to
+ * the form for a correctable input error, `home` to the PGO the person came from.
  */
-export function errorPage(message: string, options: { code?: string; back?: string } = {}): string {
-  const { code, back } = options;
+export function errorPage(message: string, options: { code?: string; back?: string; description?: string; home?: string } = {}): string {
+  const { code, back, description, home } = options;
   return page(
-    'Module error',
-    html`<div class="card error" data-testid="module-error"><p>${message}</p>
-${code === undefined ? '' : html`<p class="muted">Code: <code data-testid="module-error-code">${code}</code></p>`}</div>
-${back === undefined ? html`<p class="muted">Return to your PGO and start the module again.</p>` : html`<p><a href="${back}">Back to the form</a></p>`}`,
+    'De module kan niet verder',
+    html`<div class="card error" data-testid="module-error"><p data-testid="module-error-message">${message}</p>
+${description !== undefined && html`<p>Toelichting van de zorgaanbieder: <q data-testid="module-error-description">${description}</q></p>`}
+${code === undefined ? '' : html`<p class="muted">Foutcode: <code data-testid="module-error-code">${code}</code></p>`}</div>
+${back === undefined
+  ? html`<p>${home === undefined ? 'Ga terug naar uw PGO en start de module opnieuw.' : html`<a href="${home}" data-testid="module-error-home">Terug naar uw PGO</a> en start de module daar opnieuw.`}</p>`
+  : html`<p><a href="${back}">Terug naar het formulier</a></p>`}`,
     SERVICE,
   );
 }

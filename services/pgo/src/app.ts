@@ -6,7 +6,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, type SigningKey } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, loadSigningKey, loggerOptions, type DemoSwitches, type SigningKey } from '@koppelmij/service-kit';
 import { Accounts } from './accounts.ts';
 import { registerCollect } from './collect.ts';
 import type { PgoConfig } from './config.ts';
@@ -29,6 +29,7 @@ import { PgoDomainStore } from './pgo-domain/store.ts';
 import { pgoDomainCards } from './pgo-domain/views.ts';
 import { dossierPage, errorPage, startPage } from './views.ts';
 import { selfStartSection } from './views-levels.ts';
+import { registerLaunchPause } from './demo-pause.ts';
 
 /** What tests (and the one-process demo) may inject instead of the defaults. */
 export interface PgoDeps {
@@ -42,6 +43,8 @@ export interface PgoDeps {
   registrations?: Registrations;
   /** Default: read from `PGO_ACCOUNTS_FILE`. */
   accounts?: Accounts;
+  /** The one-process demo's switches (scripts/stack.ts); never set in production. */
+  demo?: DemoSwitches;
 }
 
 // Pages carry personal data and flow state: never cached, framed, sniffed, or leaked through Referer.
@@ -139,5 +142,6 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   registerOption1(app, ctx); // option 1's callback (docs/option-1.md)
   registerReturn(app, ctx);
   await registerSmartAs(app, ctx); // options 2a/2b (docs/option-2a-2b.md)
+  if (deps.demo?.pauseLaunch === true) registerLaunchPause(app); // docs/decisions.md I138
   return app;
 }

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { LaunchChainError, activityDefinitionLink, resolveModule, type ModuleTarget } from './chain.ts';
 import type { PgoContext } from './context.ts';
 import type { DossierData, TaskSummary } from './dossier-store.ts';
-import { BadRequest, errorCode } from './errors.ts';
+import { BadRequest, errorCode, Refused } from './errors.ts';
 import { arrayOf, FhirClient, localReference, type FhirResource } from './fhir.ts';
 import { checkResponseIssuer, isFhirId, pathParam, queryParam, requireDossier } from './params.ts';
 import { createPkce } from './pkce.ts';
@@ -54,7 +54,7 @@ export function registerCollect(app: FastifyInstance, ctx: PgoContext): void {
     const { session: live, dossier } = requireDossier(session, flow.bsn);
     checkResponseIssuer(request, config.dvaAuthUrl);
     const error = queryParam(request, 'error');
-    if (error !== undefined) throw new BadRequest(`The care provider did not give access (${errorCode(error) ?? 'error'}).`);
+    if (error !== undefined) throw new Refused(`Uw zorgaanbieder gaf geen toegang (${errorCode(error) ?? 'error'}); er is niets opgehaald. Weigerde u de toestemming, dan kunt u het later opnieuw proberen.`);
     const code = queryParam(request, 'code');
     if (code === undefined) throw new BadRequest('The answer from the care provider has no code.');
 

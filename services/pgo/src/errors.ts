@@ -22,6 +22,13 @@ export class BadRequest extends PageError {
   }
 }
 
+/** The care provider refused (RFC 6749 §4.1.2.1), e.g. the person declined consent: no "Bad request" (docs/decisions.md I136). */
+export class Refused extends PageError {
+  constructor(message: string) {
+    super(400, 'Geen toegang gekregen', message);
+  }
+}
+
 /** 403: the session may not act on this dossier, or the form's CSRF token is wrong. */
 export class Forbidden extends PageError {
   constructor(message: string) {
