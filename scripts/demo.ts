@@ -3,7 +3,8 @@ import { startStack, DEFAULT_PORTS, type Service } from './stack.ts';
 
 const portEnv: Record<Service, string> = { pgo: 'PGO_PORT', dvaAuth: 'DVA_AUTH_PORT', dvaFhir: 'DVA_FHIR_PORT', module: 'MODULE_PORT', digid: 'DIGID_PORT' };
 const ports = Object.fromEntries(Object.entries(portEnv).map(([s, v]) => [s, Number(process.env[v] ?? DEFAULT_PORTS[s as Service])]));
-const stack = await startStack({ ports, logLevel: process.env.LOG_LEVEL ?? 'warn' });
+// the demo records every launch for the PGO's "wat er net gebeurde" page (docs/decisions.md I139)
+const stack = await startStack({ ports, logLevel: process.env.LOG_LEVEL ?? 'warn', env: { DEMO_TRACE: process.env.DEMO_TRACE ?? 'true' } });
 
 console.log(`
 Koppelmij demo is running (in-memory stores, demo data).

@@ -2,7 +2,7 @@
 // benchmarks all use this. Each service gets its own `*.localhost` host name (docs/architecture.md).
 import type { FastifyInstance } from 'fastify';
 import { MemoryStore, type KeyValueStore } from '@koppelmij/core';
-import { installLocalhostResolver, loadDemoSwitches, reservePort, type DemoSwitches, type PortReservation } from '@koppelmij/service-kit';
+import { installDemoTrace, installLocalhostResolver, loadDemoSwitches, reservePort, type DemoSwitches, type PortReservation } from '@koppelmij/service-kit';
 import { buildDigidMock, digidMockConfigSchema } from '@koppelmij/digid-mock';
 import { buildDvaAuth, loadDvaAuthConfig } from '@koppelmij/dva-auth';
 import { buildDvaFhir, loadDvaFhirConfig } from '@koppelmij/dva-fhir';
@@ -75,6 +75,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw error;
   }
   const { apps, dvaAuth } = built;
+  // docs/decisions.md I139: the demo's trace recorder on every service; the PGO's "start module" begins a trace
+  if (built.demo.trace) {
+    const { dvaFhir, ...others } = urls;
+    const partyUrls = { ...others, dvaFhir: new URL(dvaFhir).origin };
+    for (const s of SERVICES) installDemoTrace(apps[s].server, { service: s, urls: partyUrls, ...(s === 'pgo' && { startsTrace: startsLaunch }) });
+  }
   for (const s of SERVICES) {
     await reserved[s]?.release();
     await apps[s].listen({ port: ports[s], host: '127.0.0.1' });
@@ -98,5 +104,8 @@ async function buildServices(envOf: (s: Service) => Record<string, string>, dvaS
   const pgo = await buildPgo(loadPgoConfig(envOf('pgo')), { ...(pgoStore && { store: pgoStore }), demo });
   const module = await buildModule(loadModuleConfig(envOf('module')));
   const apps: Record<Service, FastifyInstance> = { pgo, dvaAuth, dvaFhir, module, digid };
-  return { apps, dvaAuth };
+  return { apps, dvaAuth, demo };
 }
+
+/** The PGO's "start module" (docs/protocol.md §3.1.1 W0): where a launch, and so its trace, begins. */
+const startsLaunch = (method: string, path: string) => method === 'POST' && /^\/dossier\/[^/]+\/tasks\/[^/]+\/start$/.test(path);

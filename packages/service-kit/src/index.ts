@@ -8,4 +8,4 @@ export * from './logging.ts';
 export * from './ports.ts';
 export * from './shutdown.ts';
 export * from './registrations.ts';
-export * from './demo-trace/switches.ts';
+export * from './demo-trace/index.ts';

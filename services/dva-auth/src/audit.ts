@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { randomToken, type KeyValueStore } from '@koppelmij/core';
+import { traceNote } from '@koppelmij/service-kit';
 
 /** One audit event: who did what with which launch, and the outcome. Never token values. */
 export interface AuditEvent {
@@ -43,6 +44,7 @@ export class AuditLog {
   async record(event: AuditEvent): Promise<void> {
     const entry = { ...event, at: new Date().toISOString() };
     this.#log.info({ audit: entry }, `audit ${event.type} ${event.outcome}`);
+    traceNote(`audit ${event.type} ${event.outcome}${event.reason === undefined ? '' : `: ${event.reason}`}`); // the demo's trace (docs/decisions.md I139)
     const seq = await this.#store.increment('audit:seq', 24 * 3600);
     await this.#store.set(`audit:event:${seq}`, { ...entry, id: randomToken(16) }, 24 * 3600);
   }

@@ -29,7 +29,7 @@ export function appRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
       // level S (spec §5): a standalone launch has the patient and no Task
       const patient = await fhir.read('Patient', context.patient, patientSchema).catch(fhirFailure);
       if (patient.id !== context.patient) throw new ModuleError(502, 'The FHIR server answered for other resources.');
-      return reply.type('text/html; charset=utf-8').send(appPage({ registration, patient, csrf, representation: context.representation === true, launch: context.launch }));
+      return reply.type('text/html; charset=utf-8').send(appPage({ registration, patient, csrf, representation: context.representation === true, launch: context.launch, pgoUrl: runtime.config.placeholders.PGO_URL }));
     }
     const [patient, task] = await Promise.all([
       fhir.read('Patient', context.patient, patientSchema),
@@ -49,7 +49,7 @@ export function appRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
         request.log.info({ client_id: registration.clientId }, 'Task start refused by the FHIR server (422)');
       }
     }
-    return reply.type('text/html; charset=utf-8').send(appPage({ registration, patient, task, csrf, representation: context.representation === true, launch: context.launch }));
+    return reply.type('text/html; charset=utf-8').send(appPage({ registration, patient, task, csrf, representation: context.representation === true, launch: context.launch, pgoUrl: runtime.config.placeholders.PGO_URL }));
   });
 
   app.post<ClientParams>('/m/:client_id/submit', async (request, reply) => {

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from '@koppelmij/service-kit';
+import { currentTraceId, html, type SafeHtml } from '@koppelmij/service-kit';
 import type { LaunchSummary } from './launch-summary.ts';
 
 const json = (value: unknown): string => JSON.stringify(value, null, 1);
@@ -23,4 +23,14 @@ export function launchSection(launch: LaunchSummary): SafeHtml {
     .map(([name, value]) => html`<tr><th scope="row"><code>${name}</code></th><td data-testid="module-launch-${name}"><code>${typeof value === 'string' ? value : json(value)}</code></td></tr>`)}</table>
 ${launch.id_token !== undefined && html`<p>Claims van het id_token:</p><pre data-testid="module-launch-id-token">${json(launch.id_token)}</pre>`}
 </details>`;
+}
+
+/** The PGO's "wat er net gebeurde" page for this launch, when the demo records it (docs/decisions.md I139). */
+export function demoTraceSection(pgoUrl: string | undefined): SafeHtml | false {
+  const id = currentTraceId();
+  return (
+    id !== undefined &&
+    pgoUrl !== undefined &&
+    html`<p class="card" data-testid="module-trace"><a href="${pgoUrl}/demo/trace/${id}/view" data-testid="module-trace-link">Wat er net gebeurde</a>: de berichten van deze start, stap voor stap (demo).</p>`
+  );
 }

@@ -2,7 +2,7 @@ import { html, page, type SafeHtml } from '@koppelmij/service-kit';
 import { patientDisplayName, type Patient, type Task } from './fhir-resources.ts';
 import type { ModuleRegistration } from './registrations.ts';
 import type { LaunchSummary } from './launch-summary.ts';
-import { launchSection } from './views-launch.ts';
+import { demoTraceSection, launchSection } from './views-launch.ts';
 
 const SERVICE = { service: 'Module', accent: '#6a1b9a' };
 
@@ -53,6 +53,8 @@ export interface AppView {
   /** identity-check.md: a representative acts for the patient. */
   representation?: boolean;
   launch?: LaunchSummary | undefined;
+  /** The PGO's URL, for the demo's link to this launch's trace. */
+  pgoUrl?: string | undefined;
 }
 
 /** `GET /m/:client_id/app`: the patient, the Task and the form. */
@@ -70,7 +72,7 @@ ${task.description ?? task.code?.text ? html`<p data-testid="module-task-descrip
 <form method="post" action="/m/${registration.clientId}/submit" class="card">
 <input type="hidden" name="csrf" value="${view.csrf}">${form}
 <p><button type="submit" data-testid="module-submit">Submit</button></p></form>
-${view.launch !== undefined && launchSection(view.launch)}`,
+${view.launch !== undefined && launchSection(view.launch)}${demoTraceSection(view.pgoUrl)}`,
     SERVICE,
   );
 }

@@ -6,7 +6,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, type DemoSwitches, type SigningKey } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, html, loadSigningKey, loggerOptions, type DemoSwitches, type SigningKey } from '@koppelmij/service-kit';
 import { Accounts } from './accounts.ts';
 import { registerCollect } from './collect.ts';
 import type { PgoConfig } from './config.ts';
@@ -29,7 +29,7 @@ import { PgoDomainStore } from './pgo-domain/store.ts';
 import { pgoDomainCards } from './pgo-domain/views.ts';
 import { dossierPage, errorPage, startPage } from './views.ts';
 import { selfStartSection } from './views-levels.ts';
-import { registerLaunchPause } from './demo-pause.ts';
+import { demoTraceLink, registerDemo } from './demo.ts';
 
 /** What tests (and the one-process demo) may inject instead of the defaults. */
 export interface PgoDeps {
@@ -128,7 +128,7 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
     const pgoDomain = [...ctx.registrations.modules.values()].filter((m) => m.integrationLevel === 'PS');
     const results = pgoDomain.length ? await new PgoDomainStore(ctx.store).observations(dossier.bsn) : [];
     const selfStart = selfStartSection(ctx.registrations, config.dvaFhirUrl, pgoDomainCards(dossier, session.data.csrf, pgoDomain, results)); // spec §5 levels L, S, PS
-    return reply.type('text/html; charset=utf-8').send(dossierPage(session, dossier, data, notice, selfStart));
+    return reply.type('text/html; charset=utf-8').send(dossierPage(session, dossier, data, notice, html`${selfStart}${demoTraceLink(request)}`));
   });
 
   // RFC 7517 §5: the public key of the PGO's client assertions (its `jwks_uri` at the DVA).
@@ -142,6 +142,6 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   registerOption1(app, ctx); // option 1's callback (docs/option-1.md)
   registerReturn(app, ctx);
   await registerSmartAs(app, ctx); // options 2a/2b (docs/option-2a-2b.md)
-  if (deps.demo?.pauseLaunch === true) registerLaunchPause(app); // docs/decisions.md I138
+  if (deps.demo !== undefined) registerDemo(app, ctx, deps.demo); // docs/decisions.md I138, I139
   return app;
 }
