@@ -1,7 +1,7 @@
 import { html, page, type SafeHtml } from '@koppelmij/service-kit';
 import { displayName, mandatorsOf, type TestPerson } from './persons.ts';
 
-const LOOK = { service: 'DigiD (mock)', accent: '#e17000' };
+const LOOK = { service: 'DigiD (mock)', accent: '#a85300' }; // DigiD's orange, darkened to 5.4:1 on white (WCAG 2.2 1.4.3)
 
 function render(title: string, body: SafeHtml): string {
   return page(title, body, LOOK);
