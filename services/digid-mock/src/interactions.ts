@@ -18,7 +18,7 @@ export class InteractionError extends Error {
   }
 }
 
-const EXPIRED = 'This login session has expired or does not exist. Start again from the application.';
+const EXPIRED = 'Deze inlogsessie is verlopen of bestaat niet. Begin opnieuw vanuit de toepassing.';
 
 const uidParams = z.object({ uid: z.string().regex(/^[\w-]{1,64}$/) });
 const bsn = z.string().regex(/^[0-9]{9}$/);
@@ -67,9 +67,9 @@ async function grantConsent(provider: Provider, request: FastifyRequest, reply: 
 export async function registerInteractionRoutes(app: FastifyInstance, provider: Provider): Promise<void> {
   await app.register(async (scope) => {
     scope.setErrorHandler((error, _request, reply) => {
-      if (error instanceof InteractionError) return sendPage(reply, error.status, errorPage('Cannot log in', error.message));
+      if (error instanceof InteractionError) return sendPage(reply, error.status, errorPage('Inloggen lukt niet', error.message));
       // no interaction cookie, or its interaction or session has expired
-      if (error instanceof errors.SessionNotFound) return sendPage(reply, 400, errorPage('Cannot log in', EXPIRED));
+      if (error instanceof errors.SessionNotFound) return sendPage(reply, 400, errorPage('Inloggen lukt niet', EXPIRED));
       throw error; // the app's handler: a generic 500 without details
     });
 
@@ -84,13 +84,13 @@ export async function registerInteractionRoutes(app: FastifyInstance, provider: 
       const interaction = await loadInteraction(provider, request, reply);
       requirePrompt(interaction, 'login');
       const form = loginForm.safeParse(request.body);
-      if (!form.success) throw new InteractionError(400, 'Choose a test person.');
+      if (!form.success) throw new InteractionError(400, 'Kies een testpersoon.');
       const holder = personByBsn(form.data.bsn);
-      if (!holder) throw new InteractionError(400, 'There is no test person with this BSN.');
+      if (!holder) throw new InteractionError(400, 'Er is geen testpersoon met dit BSN (no test person).');
       const { represent } = form.data;
       if (represent === undefined && holder.mandates.length > 0) return sendPage(reply, 200, actForPage(interaction.uid, holder));
       const accountId = accountIdFor(holder, represent);
-      if (!accountId) throw new InteractionError(400, 'This person has not mandated you to act on their behalf.');
+      if (!accountId) throw new InteractionError(400, 'Deze persoon heeft u niet gemachtigd om namens hem of haar te handelen (not mandated).');
       const returnTo = await provider.interactionResult(request.raw, reply.raw, { login: { accountId } }, { mergeWithLastSubmission: false });
       return reply.redirect(returnTo, 303);
     });

@@ -37,7 +37,7 @@ const TTL = { Session: 600, Interaction: 600, Grant: 600, AuthorizationCode: 60,
 function renderError(ctx: KoaContextWithOIDC, out: ErrorOut): void {
   ctx.type = 'html';
   ctx.set('cache-control', 'no-store');
-  ctx.body = errorPage('Login failed', `${out.error}: ${out.error_description ?? 'the request could not be processed'}`);
+  ctx.body = errorPage('Inloggen mislukt', `${out.error}: ${out.error_description ?? 'het verzoek kon niet worden verwerkt'}`);
 }
 
 /** The mock DigiD's OpenID Provider: code flow with PKCE (S256) only, ES256 id_tokens. */

@@ -124,7 +124,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
   // DigiD came back (spec §2.3 step 3; W13 "DigiD" branch).
   app.get('/digid/callback', async (request, reply) => {
     const query = z.object({ state: z.string().min(1).max(512), code: z.string().min(1).max(2048).optional(), error: z.string().max(200).optional() }).parse(request.query);
-    if (!query.code) return reply.code(400).type('text/html').send(errorPage('DigiD login was not completed', query.error ?? 'no code'));
+    if (!query.code) return reply.code(400).type('text/html').send(errorPage('Inloggen bij DigiD is niet afgerond', query.error ?? 'geen code'));
     const { uid, returnPath, identity } = await digid.complete(query.state, query.code);
     const patient = dva().patients.byBsn(identity.bsn);
     const ticket = sha256b64url(`${uid}:${query.state}`);
@@ -138,7 +138,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
     const { uid } = uidParams.parse(request.params);
     const { ticket } = z.object({ ticket: z.string().min(1).max(128) }).parse(request.query);
     const found = await dva().store.take<{ uid: string; sub?: string; act?: Actor }>(`digid-ticket:${ticket}`);
-    if (!found || found.uid !== uid) return reply.code(400).type('text/html').send(errorPage('Login expired', 'start again from your PGO'));
+    if (!found || found.uid !== uid) return reply.code(400).type('text/html').send(errorPage('Inloggen verlopen', 'begin opnieuw vanuit uw PGO'));
     const details = await dva().provider.interactionDetails(request.raw, reply.raw);
     if (!found.sub) return deny(request, reply, 'this care provider holds no records for the person who logged in');
     await leaveOtherPersonsSession(dva(), details, found.sub);
@@ -170,7 +170,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
       await dva().audit.record({ type: 'consent.denied', client_id: clientId, outcome: 'failure' });
       return deny(request, reply, 'the user did not consent');
     }
-    if (details.prompt.name !== 'consent' || !details.session?.accountId) return reply.code(400).type('text/html').send(errorPage('Nothing to consent to', 'start again'));
+    if (details.prompt.name !== 'consent' || !details.session?.accountId) return reply.code(400).type('text/html').send(errorPage('Er is niets om toestemming voor te geven', 'begin opnieuw'));
     if (dva().module(clientId)) {
       const state = await dva().store.get<ModuleLaunchState>(launchStateKey((details as Details & { cid: string }).cid));
       if (!state?.verified) return deny(request, reply, 'launch is invalid, expired or already used');

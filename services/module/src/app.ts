@@ -70,12 +70,12 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
     }
     const status = (error as FastifyError).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      return reply.code(status).type('text/html; charset=utf-8').send(errorPage('The request is malformed.'));
+      return reply.code(status).type('text/html; charset=utf-8').send(errorPage('Dit verzoek is niet goed opgebouwd.'));
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).type('text/html; charset=utf-8').send(errorPage('Something went wrong in the module.'));
+    return reply.code(500).type('text/html; charset=utf-8').send(errorPage('Er ging iets mis in de module.'));
   });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/html; charset=utf-8').send(errorPage('Not found.')));
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/html; charset=utf-8').send(errorPage('Deze pagina bestaat niet.')));
 
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(indexPage(registrations, config.publicUrl)));
 

@@ -16,7 +16,7 @@ import { authorizationUrl, createPkce } from './smart-client.ts';
  */
 export function trustedIssuer(runtime: ModuleRuntime, iss: string): string {
   const trusted = runtime.config.trustedIssuers.find((candidate) => candidate === iss.replace(/\/+$/, ''));
-  if (trusted === undefined) throw new ModuleError(400, 'This module is not registered with the FHIR server named in the launch.');
+  if (trusted === undefined) throw new ModuleError(400, 'Deze module is niet aangemeld bij de FHIR-server die de start noemt.');
   return trusted;
 }
 
@@ -36,7 +36,7 @@ export async function redirectToAuthorization(
   launch?: string,
 ): Promise<FastifyReply> {
   const smart = await runtime.discovery.smartConfiguration(iss).catch((error: unknown) => {
-    throw new ModuleError(502, 'The FHIR server’s SMART configuration could not be read.', { cause: error });
+    throw new ModuleError(502, 'De SMART-configuratie van de FHIR-server kon niet worden gelezen.', { cause: error });
   });
   const sid = await runtime.sessions.ensure(request, reply);
   const state = randomToken(); // RFC 6749 §10.12: unguessable, bound to this browser's session

@@ -27,26 +27,26 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
     if (registration.standalone) return standaloneLaunch(runtime, request, reply, registration); // level S (spec §5)
     const query = launchQuery.safeParse(request.query);
     // spec §8 item 29: no flow without both iss and launch
-    if (!query.success) throw new ModuleError(400, 'The launch is incomplete: it needs both iss and launch.');
+    if (!query.success) throw new ModuleError(400, 'De start is onvolledig: er zijn zowel iss als launch nodig.');
     return redirectToAuthorization(runtime, request, reply, registration, trustedIssuer(runtime, query.data.iss), query.data.launch);
   });
 
   app.get<ClientParams>('/m/:client_id/callback', async (request, reply) => {
     const registration = runtime.registration(request.params.client_id);
     const query = callbackQuery.safeParse(request.query);
-    if (!query.success) throw new ModuleError(400, 'The callback is malformed.');
+    if (!query.success) throw new ModuleError(400, 'Het antwoord van de zorgaanbieder is niet goed opgebouwd.');
     const { state, code, error } = query.data;
     // spec §8 item 30, RFC 6749 §10.12: the state must be the one this browser's launch sent; single use
     const pending = state === undefined ? undefined : await runtime.sessions.takePending(request, state);
     if (pending === undefined || pending.clientId !== registration.clientId) {
-      throw new ModuleError(400, 'This callback does not belong to a launch started in this browser.');
+      throw new ModuleError(400, 'Dit antwoord hoort niet bij een start in deze browser.');
     }
     // RFC 6749 §4.1.2.1: the authorization server refused; its code, and its description in plain words (docs/decisions.md I136)
     if (error !== undefined) {
       const { message, description } = refusal(error, query.data.error_description);
       throw new ModuleError(400, message, { code: errorCode(error), ...(description !== undefined && { description }) });
     }
-    if (code === undefined) throw new ModuleError(400, 'The callback carries no authorization code.');
+    if (code === undefined) throw new ModuleError(400, 'Het antwoord van de zorgaanbieder bevat geen autorisatiecode.');
 
     const key = await importDpopKey(pending.dpopJwk);
     let delegated: DelegatedTokens;
@@ -55,7 +55,7 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
       delegated = await delegatedTokens(runtime, registration, answer, pending, key); // options 2a/2b: the DVA's token
     } catch (cause) {
       const options = cause instanceof TokenEndpointError ? { code: cause.error, cause } : { cause };
-      throw new ModuleError(502, 'The token request to the care provider failed.', options);
+      throw new ModuleError(502, 'Het tokenverzoek aan uw zorgaanbieder is mislukt.', options);
     }
     const { tokens, fhirBase, smart } = delegated;
 
@@ -79,7 +79,7 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
     } catch (cause) {
       // a launch the module refuses leaves no live token behind
       await runtime.revokeAll(registration, { smart, accessToken: tokens.access_token, refreshToken: tokens.refresh_token }, request.log);
-      throw new ModuleError(502, 'The care provider’s answer could not be accepted.', { cause });
+      throw new ModuleError(502, 'Het antwoord van uw zorgaanbieder kon niet worden aanvaard.', { cause });
     }
     // spec §8 item 32: the tokens stay in the server-side session; the browser gets a new session id only
     await runtime.sessions.establish(request, reply, context);

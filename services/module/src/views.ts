@@ -18,9 +18,9 @@ export function indexPage(registrations: readonly ModuleRegistration[], publicUr
 <td><code>${publicUrl}/m/${r.clientId}/launch</code></td></tr>`,
   );
   return page(
-    'Sample module',
-    html`<p>A SMART on FHIR app with a backend. Start it from your PGO; it cannot be opened directly.</p>
-<table><tr><th>module</th><th>client_id</th><th>client authentication</th><th>launch URL</th></tr>${rows}</table>`,
+    'Voorbeeldmodule',
+    html`<p>Een SMART on FHIR-app met een backend. Start hem vanuit uw PGO; hij kan niet direct worden geopend.</p>
+<table><tr><th scope="col">module</th><th scope="col">client_id</th><th scope="col">clientauthenticatie</th><th scope="col">launch-URL</th></tr>${rows}</table>`,
     SERVICE,
   );
 }
@@ -64,36 +64,38 @@ export function appPage(view: AppView): string {
   return page(
     registration.clientName,
     html`<div class="card"><p>Patient: <b data-testid="module-patient-name">${patientDisplayName(patient)}</b></p>
-${view.representation === true && html`<p data-testid="module-on-behalf">Acting on behalf of ${patientDisplayName(patient)}</p>`}
+${view.representation === true && html`<p data-testid="module-on-behalf">U handelt namens ${patientDisplayName(patient)}</p>`}
 ${task === undefined
-  ? html`<p class="muted" data-testid="module-standalone">Started on your own: no task of your care provider.</p>`
-  : html`<p>Task: <code data-testid="module-task-id">${task.id}</code> <span class="muted">(${task.status})</span></p>
+  ? registration.pgoDomain
+    ? html`<p class="muted" data-testid="module-standalone">Deze module hoort bij uw PGO: wat u invult, komt in uw PGO-dossier en niet bij uw zorgaanbieder.</p>`
+    : html`<p class="muted" data-testid="module-standalone">Op eigen initiatief gestart: er is geen taak van uw zorgaanbieder. Wat u invult, gaat naar uw zorgaanbieder.</p>`
+  : html`<p>Taak: <code data-testid="module-task-id">${task.id}</code> <span class="muted">(${task.status})</span></p>
 ${task.description ?? task.code?.text ? html`<p data-testid="module-task-description">${task.description ?? task.code?.text}</p>` : ''}`}</div>
 <form method="post" action="/m/${registration.clientId}/submit" class="card">
 <input type="hidden" name="csrf" value="${view.csrf}">${form}
-<p><button type="submit" data-testid="module-submit">Submit</button></p></form>
+<p><button type="submit" data-testid="module-submit">Versturen</button></p></form>
 ${view.launch !== undefined && launchSection(view.launch)}${demoTraceSection(view.pgoUrl)}`,
     SERVICE,
   );
 }
 
 function bloodPressureFields(): SafeHtml {
-  return html`<p><label>Systolic (mmHg) <input name="systolic" type="number" min="60" max="260" required data-testid="module-systolic"></label></p>
-<p><label>Diastolic (mmHg) <input name="diastolic" type="number" min="30" max="160" required data-testid="module-diastolic"></label></p>`;
+  return html`<p><label>Bovendruk (systolisch, mmHg) <input name="systolic" type="number" min="60" max="260" required data-testid="module-systolic"></label></p>
+<p><label>Onderdruk (diastolisch, mmHg) <input name="diastolic" type="number" min="30" max="160" required data-testid="module-diastolic"></label></p>`;
 }
 
 function questionnaireFields(): SafeHtml {
   const options = [1, 2, 3, 4, 5].map((n) => html`<option value="${n}">${n}</option>`);
-  return html`<p><label>How are you today? (1 = bad, 5 = very good) <select name="score" data-testid="module-score">${options}</select></label></p>
-<p><label>Remark <textarea name="remark" maxlength="500" data-testid="module-remark"></textarea></label></p>`;
+  return html`<p><label>Hoe gaat het vandaag met u? (1 = slecht, 5 = heel goed) <select name="score" data-testid="module-score">${options}</select></label></p>
+<p><label>Opmerking <textarea name="remark" maxlength="500" data-testid="module-remark"></textarea></label></p>`;
 }
 
 /** Shown after terugkeer when the token response named no `return_url` (spec §4.5). */
 export function donePage(registration: ModuleRegistration): string {
   return page(
     registration.clientName,
-    html`<div class="card ok" data-testid="module-done"><p>Thank you. Your result was sent to your care provider.</p></div>
-<p class="muted">You can close this window and return to your PGO.</p>`,
+    html`<div class="card ok" data-testid="module-done"><p>${registration.pgoDomain ? 'Dank u. Uw meting staat nu in uw PGO-dossier.' : 'Dank u. Uw meting is naar uw zorgaanbieder gestuurd.'}</p></div>
+<p class="muted">U kunt dit venster sluiten en teruggaan naar uw PGO.</p>`,
     SERVICE,
   );
 }

@@ -97,22 +97,22 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   // Every bad input is a 4xx page (DESIGN.md conventions); only the unforeseen is a 500, logged.
   app.setErrorHandler((error: FastifyError | PageError, request, reply) => {
     let status = 500;
-    let title = 'Something went wrong';
-    let message = 'An unexpected error occurred. Please try again.';
+    let title = 'Er ging iets mis';
+    let message = 'Er ging onverwacht iets mis. Probeer het opnieuw.';
     if (error instanceof PageError) {
       ({ status, title, message } = error);
       request.log[status >= 500 ? 'warn' : 'info']({ err: error }, 'request refused');
     } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       ({ statusCode: status } = error);
-      title = 'Bad request';
-      message = 'The request is malformed.';
+      title = 'Ongeldig verzoek';
+      message = 'Dit verzoek is niet goed opgebouwd.';
     } else {
       request.log.error({ err: error }, 'unhandled error');
     }
     return reply.code(status).type('text/html; charset=utf-8').send(errorPage(title, message));
   });
   app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).type('text/html; charset=utf-8').send(errorPage('Not found', 'This page does not exist.')),
+    reply.code(404).type('text/html; charset=utf-8').send(errorPage('Niet gevonden', 'Deze pagina bestaat niet.')),
   );
 
   app.get('/', async (request, reply) => reply.type('text/html; charset=utf-8').send(startPage(await ctx.sessions.load(request))));

@@ -103,7 +103,7 @@ describe('collect (spec §2.3)', () => {
     expect(page).toContain('Bloeddruk thuis meten'); // ServiceRequest.code.text
     expect(page).toContain('Groep twee'); // groupIdentifier.type.text fallback
     expect(page).toMatch(/data-testid="task-status-task-1">requested</);
-    expect(page).toMatch(/data-testid="start-module-task-1" data-launch-option="3a">Start module \(optie 3a\)/);
+    expect(page).toMatch(/data-testid="start-module-task-1" data-launch-option="3a">Module starten \(optie 3a\)/);
     expect(page).toMatch(/data-testid="start-module-task-2" data-launch-option="1"/);
     expect(page).not.toContain('start-module-task-3'); // completed
     expect(page).toContain('data-testid="launch-problem-task-4"');
