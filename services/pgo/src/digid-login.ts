@@ -85,7 +85,7 @@ export class DigidClient {
     const body = new URLSearchParams({ grant_type: 'authorization_code', code: input.code, redirect_uri: redirectUri, code_verifier: input.codeVerifier });
     const json = await this.#json(metadata.token_endpoint, { method: 'POST', headers: { authorization: `Basic ${basic}` }, body });
     const idToken = (json as { id_token?: unknown }).id_token;
-    if (typeof idToken !== 'string') throw new UpstreamError('DigiD', 'DigiD sent no id_token.');
+    if (typeof idToken !== 'string') throw new UpstreamError('DigiD', 'DigiD stuurde geen id_token.');
 
     let payload;
     try {
@@ -97,16 +97,16 @@ export class DigidClient {
         requiredClaims: ['sub', 'exp', 'iat'],
       }));
     } catch (cause) {
-      throw new UpstreamError('DigiD', 'The DigiD id_token is not valid.', { cause });
+      throw new UpstreamError('DigiD', 'Het id_token van DigiD is niet geldig.', { cause });
     }
     // OIDC Core §3.1.3.7 (4)-(5): with several audiences, `azp` must be this client.
     if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== clientId) {
-      throw new UpstreamError('DigiD', 'The DigiD id_token is not valid.');
+      throw new UpstreamError('DigiD', 'Het id_token van DigiD is niet geldig.');
     }
     // OIDC Core §3.1.3.7 (11): the nonce of this authentication request.
-    if (payload.nonce !== input.nonce) throw new UpstreamError('DigiD', 'The DigiD id_token is not valid.');
+    if (payload.nonce !== input.nonce) throw new UpstreamError('DigiD', 'Het id_token van DigiD is niet geldig.');
     const claims = IdTokenClaims.safeParse(payload);
-    if (!claims.success) throw new UpstreamError('DigiD', 'The DigiD id_token lacks the person\u2019s details.');
+    if (!claims.success) throw new UpstreamError('DigiD', 'Het id_token van DigiD mist de gegevens van de persoon.');
     return claims.data;
   }
 
@@ -114,7 +114,7 @@ export class DigidClient {
     this.#metadata ??= (async () => {
       const parsed = Metadata.safeParse(await this.#json(`${this.#options.issuer}/.well-known/openid-configuration`, {}));
       // OpenID Connect Discovery §4.3: "MUST be identical to the Issuer URL".
-      if (!parsed.success || parsed.data.issuer !== this.#options.issuer) throw new UpstreamError('DigiD', 'DigiD\u2019s metadata is not usable.');
+      if (!parsed.success || parsed.data.issuer !== this.#options.issuer) throw new UpstreamError('DigiD', 'De metadata van DigiD zijn niet bruikbaar.');
       const jwks = createRemoteJWKSet(new URL(parsed.data.jwks_uri), { [customFetch]: this.#options.fetch });
       return { metadata: parsed.data, jwks };
     })();
@@ -128,12 +128,12 @@ export class DigidClient {
     try {
       response = await this.#options.fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     } catch (cause) {
-      throw new UpstreamError('DigiD', 'DigiD could not be reached.', { cause });
+      throw new UpstreamError('DigiD', 'DigiD is niet bereikbaar.', { cause });
     }
     const json: unknown = await response.json().catch(() => undefined);
     if (response.status !== 200 || typeof json !== 'object' || json === null) {
       const error = errorCode((json as { error?: unknown } | null | undefined)?.error);
-      throw new UpstreamError('DigiD', error ? `DigiD refused the login (${error}).` : 'DigiD refused the login.', { error, status: response.status });
+      throw new UpstreamError('DigiD', error ? `DigiD weigerde het inloggen (${error}).` : 'DigiD weigerde het inloggen.', { error, status: response.status });
     }
     return json;
   }
@@ -152,16 +152,16 @@ export function registerDigidLogin(app: FastifyInstance, sessions: Sessions, dig
 
   app.get('/login/callback', async (request, reply) => {
     const state = queryParam(request, 'state');
-    if (state === undefined) throw new BadRequest('The login answer has no state.');
+    if (state === undefined) throw new BadRequest('Het antwoord op het inloggen heeft geen state.');
     const session = await sessions.load(request);
     const flow = await sessions.takeFlow(session, state);
     // spec §8 item 24 (for the PGO's own login too): RFC 6749 §10.12, OIDC Core §3.1.2.7
-    if (flow?.kind !== 'login') throw new BadRequest('This login answer does not belong to a login started in this browser.');
+    if (flow?.kind !== 'login') throw new BadRequest('Dit antwoord hoort niet bij een inlog die in deze browser begon.');
     checkResponseIssuer(request, digid.issuer);
     const error = queryParam(request, 'error');
-    if (error !== undefined) throw new BadRequest(`DigiD did not log you in (${errorCode(error) ?? 'error'}).`);
+    if (error !== undefined) throw new BadRequest(`DigiD heeft u niet ingelogd (${errorCode(error) ?? 'error'}).`);
     const code = queryParam(request, 'code');
-    if (code === undefined) throw new BadRequest('The login answer has no code.');
+    if (code === undefined) throw new BadRequest('Het antwoord op het inloggen heeft geen code.');
 
     const person = await digid.login({ code, codeVerifier: flow.codeVerifier, nonce: flow.nonce });
     const own: DossierRef = { bsn: person.bsn, name: person.name, relation: person.act ? 'represented' : 'self', person: identifyingData(person) };

@@ -18,7 +18,7 @@ const BSN = /^[0-9]{9}$/;
  */
 export function queryParam(request: FastifyRequest, name: string): string | undefined {
   const value = (request.query as Record<string, unknown> | undefined)?.[name];
-  if (Array.isArray(value)) throw new BadRequest(`The parameter "${name}" appears more than once.`);
+  if (Array.isArray(value)) throw new BadRequest(`De parameter "${name}" komt meer dan eens voor.`);
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
@@ -30,7 +30,7 @@ export function queryParam(request: FastifyRequest, name: string): string | unde
  */
 export function checkResponseIssuer(request: FastifyRequest, issuer: string): void {
   const iss = queryParam(request, 'iss');
-  if (iss !== undefined && iss !== issuer) throw new BadRequest('This answer comes from another server than the one asked.');
+  if (iss !== undefined && iss !== issuer) throw new BadRequest('Dit antwoord komt van een andere server dan die het werd gevraagd.');
 }
 
 /** A path parameter as a string ('' when absent). */
@@ -51,8 +51,8 @@ export function isFhirId(value: string): boolean {
  * @throws {NotFound} the session has no such dossier (the same answer for "not yours" and "none")
  */
 export function requireDossier(session: Session | undefined, bsn: string): { session: Session; dossier: DossierRef } {
-  if (!session?.data.user) throw new Forbidden('Log in first.');
+  if (!session?.data.user) throw new Forbidden('Log eerst in.');
   const dossier = BSN.test(bsn) ? session.data.dossiers.find((d) => d.bsn === bsn) : undefined;
-  if (!dossier) throw new NotFound('There is no such dossier.');
+  if (!dossier) throw new NotFound('Dit dossier bestaat niet.');
   return { session, dossier };
 }

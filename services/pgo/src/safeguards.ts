@@ -46,7 +46,7 @@ export async function askConfirmation(ctx: PgoContext, reply: FastifyReply, sess
 export async function receiveCollect(ctx: PgoContext, reply: FastifyReply, session: Session, dossier: DossierRef, tokens: DvaTokens): Promise<FastifyReply> {
   const { identity } = ctx.config;
   // spec §2.3 step 6: the token response names the patient.
-  if (tokens.patient === undefined) throw new UpstreamError('DVA', 'The DVA did not say which patient the access is for.');
+  if (tokens.patient === undefined) throw new UpstreamError('DVA', 'De zorgaanbieder zei niet voor welke patiënt de toegang geldt.');
   const patient = tokens.patient;
   const uses = (safeguard: Safeguard) => identity.safeguards.includes(safeguard) && safeguardsApply(identity, dossier, tokens);
   const notices: string[] = [];
