@@ -2,8 +2,9 @@ import type { Party, TraceExchange } from './store.ts';
 
 /*
  * The step table: which message of a launch is which step of docs/protocol.md (docs/decisions.md
- * I140). 3a-W numbers its messages W0–W18 (docs/protocol.md §3.1.1, docs/option-3a.md); option 2a
- * by the steps of docs/protocol.md §3.3 ("2a-4" is its step 4); 2b shares 2a's front half.
+ * I140). 3a-W numbers its messages W0–W18 (docs/protocol.md §3.1.1, docs/option-3a.md); the other
+ * options by the steps of their section: 1 §3.2, 2a §3.3 ("2a-4" is its step 4), 2b §3.4 (sharing
+ * 2a's steps 1–8), 3b §3.5. 3a-P (§3.1.2) is recorded but not numbered.
  * Each row describes the exchange (who asked whom, method, path, parameters, where a redirect
  * went) and which of its two messages (request or response) is the step. First match wins.
  * `phase` limits a row to messages after the named steps (oidc-provider's interaction hops and
@@ -86,6 +87,27 @@ export const STEP_TABLE: readonly StepRow[] = [
   { options: ['2b'], kind: 'request', from: 'module', to: 'dvaAuth', method: 'POST', path: /^\/token$/, grant: 'token-exchange', step: '2b-11' },
   { options: ['2b'], kind: 'response', from: 'module', to: 'dvaAuth', method: 'POST', path: /^\/token$/, grant: 'token-exchange', step: '2b-12' },
   { options: ['2b'], kind: 'request', from: 'module', to: 'dvaFhir', path: /^\/fhir\/(?!\.well-known)/, step: '2b-13' },
+
+  // option 1 (docs/protocol.md §3.2): "1-4" is its step 4
+  { options: ['1'], kind: 'request', from: 'browser', to: 'pgo', method: 'POST', path: START, step: '1-3' },
+  { options: ['1'], kind: 'response', from: 'browser', to: 'pgo', path: START, location: { party: 'dvaAuth', path: /^\/authorize$/ }, step: '1-4' },
+  { options: ['1'], kind: 'response', from: 'browser', to: 'dvaAuth', location: { party: 'pgo', path: /^\/callback_option1$/ }, step: '1-6' },
+  { options: ['1'], kind: 'request', from: 'browser', to: ['dvaAuth', 'digid'], phase: ['1-4', '1-5'], step: '1-5' },
+  { options: ['1'], kind: 'request', from: 'pgo', to: 'dvaAuth', method: 'POST', path: /^\/token$/, step: '1-7' },
+  { options: ['1'], kind: 'response', from: 'browser', to: 'pgo', path: /^\/callback_option1$/, step: '1-8' },
+  { options: ['1', '3b'], kind: 'response', from: 'browser', to: 'dvaAuth', location: { party: 'module', path: MODULE_CALLBACK }, step: '{o}-10' },
+  { options: ['1', '3b'], kind: 'request', from: 'browser', to: 'module', path: MODULE_LAUNCH, step: '{o}-8' },
+  { options: ['1', '3b'], kind: 'response', from: 'browser', to: 'module', path: MODULE_LAUNCH, location: { party: 'dvaAuth', path: /^\/authorize$/ }, step: '{o}-9' },
+  { options: ['1', '3b'], kind: 'request', from: 'browser', to: ['dvaAuth', 'digid'], phase: ['{o}-9'], step: '{o}-9' },
+  { options: ['1', '3b'], kind: 'request', from: 'module', to: 'dvaAuth', method: 'POST', path: /^\/token$/, grant: 'authorization_code', step: '{o}-11' },
+  { options: ['3b'], kind: 'request', from: 'module', to: 'dvaFhir', path: /^\/fhir\/(?!\.well-known)/, step: '3b-11' },
+
+  // option 3b (docs/protocol.md §3.5)
+  { options: ['3b'], kind: 'request', from: 'browser', to: 'pgo', method: 'POST', path: START, step: '3b-3' },
+  { options: ['3b'], kind: 'response', from: 'browser', to: 'pgo', path: START, step: '3b-4' },
+  { options: ['3b'], kind: 'request', from: 'browser', to: 'dvaAuth', path: /^\/launch-module$/, step: '3b-5' },
+  { options: ['3b'], kind: 'request', from: 'browser', to: ['dvaAuth', 'digid'], phase: ['3b-5'], step: '3b-5' },
+  { options: ['3b'], kind: 'response', from: 'browser', to: 'dvaAuth', location: { party: 'module', path: MODULE_LAUNCH }, step: '3b-7' },
 ];
 
 const GRANTS = { 'token-exchange': 'urn:ietf:params:oauth:grant-type:token-exchange', authorization_code: 'authorization_code' };
