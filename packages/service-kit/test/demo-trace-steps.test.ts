@@ -31,6 +31,14 @@ describe('the step table (docs/decisions.md I140)', () => {
     expect([...new Set(steps)]).toEqual(['3b-3', 'W0', '3b-4', '3b-5', '3b-7', '3b-8', '3b-9', '3b-10', '3b-11']);
   });
 
+  it('numbers no error answer: a DPoP nonce challenge before the token response of 2a-11', () => {
+    const challenge = exchange('module', 'pgo', 'POST', '/token');
+    challenge[0]!.status = 400;
+    const answer = exchange('module', 'pgo', 'POST', '/token');
+    const steps = numberedMessages([...challenge, ...answer], '2a').map((m) => m.step);
+    expect(steps).toEqual(['2a-8', undefined, '2a-8', '2a-11']);
+  });
+
   it('numbers nothing for an option it has no rows for', () => {
     const exchanges = exchange('browser', 'pgo', 'POST', '/dossier/1/tasks/t/start');
     expect(numberedMessages(exchanges, undefined).map((m) => m.step)).toEqual([undefined, undefined]);

@@ -8,7 +8,8 @@ import type { Party, TraceExchange } from './store.ts';
  * Each row describes the exchange (who asked whom, method, path, parameters, where a redirect
  * went) and which of its two messages (request or response) is the step. First match wins.
  * `phase` limits a row to messages after the named steps (oidc-provider's interaction hops and
- * DigiD belong to W4 or W13 by when they happen). Messages no row matches carry no number.
+ * DigiD belong to W4 or W13 by when they happen). Messages no row matches, and error answers
+ * (4xx, 5xx), carry no number.
  */
 
 export interface TraceMessage {
@@ -115,6 +116,8 @@ const GRANTS = { 'token-exchange': 'urn:ietf:params:oauth:grant-type:token-excha
 function matches(row: StepRow, message: TraceMessage, option: string, phase: string | undefined): boolean {
   const e = message.exchange;
   if (!row.options.includes(option) || row.kind !== message.kind) return false;
+  // a refusal (a DPoP nonce challenge, an error) is shown, but it is no step of the protocol
+  if (message.kind === 'response' && e.status >= 400) return false;
   if (row.from !== undefined && row.from !== e.from) return false;
   if (row.to !== undefined && ![row.to].flat().includes(e.to)) return false;
   if (row.method !== undefined && row.method !== e.method) return false;
