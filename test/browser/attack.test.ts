@@ -10,7 +10,7 @@ const executablePath = chromiumOrSkip('test/browser/attack');
 const screenshot = screenshotAs('attack-');
 
 describe.skipIf(executablePath === undefined)('the attack, tryable (DEMO_PAUSE_LAUNCH)', () => {
-  const suite = browserSuite(executablePath, { failed: 'attack-failed', stack: () => ({ env: { DEMO_PAUSE_LAUNCH: 'true' } }) });
+  const suite = browserSuite(executablePath, { failed: 'attack-failed', stack: () => ({ env: { DEMO_PAUSE_LAUNCH: 'true', DEMO_TRACE: 'true' } }) });
 
   it('pauses before the module, and the copied URL is refused in another browser with the reason on every page', async () => {
     const owner = await suite.newBrowser();
@@ -45,5 +45,14 @@ describe.skipIf(executablePath === undefined)('the attack, tryable (DEMO_PAUSE_L
     await screenshot(owner, '4-already-used');
     expect(await textOf(owner, 'module-error-code')).toBe('invalid_request');
     expect(await textOf(owner, 'module-error-message')).toContain('al gebruikt');
+
+    // "wat er net gebeurde" (docs/decisions.md I139): the thief's replay is part of the owner's launch
+    await owner.getByTestId('module-trace-link').click();
+    await owner.getByTestId('trace-diagram').waitFor();
+    await screenshot(owner, '5-trace');
+    const text = await owner.locator('main').textContent();
+    expect(text).toContain('DigiD');
+    expect(text).toContain('audit launch.browser-check-failed failure');
+    expect(text).toContain('audit launch.identity-mismatch failure');
   });
 });

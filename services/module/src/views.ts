@@ -39,7 +39,8 @@ ${description !== undefined && html`<p>Toelichting van de zorgaanbieder: <q data
 ${code === undefined ? '' : html`<p class="muted">Foutcode: <code data-testid="module-error-code">${code}</code></p>`}</div>
 ${back === undefined
   ? html`<p>${home === undefined ? 'Ga terug naar uw PGO en start de module opnieuw.' : html`<a href="${home}" data-testid="module-error-home">Terug naar uw PGO</a> en start de module daar opnieuw.`}</p>`
-  : html`<p><a href="${back}">Terug naar het formulier</a></p>`}`,
+  : html`<p><a href="${back}">Terug naar het formulier</a></p>`}
+${demoTraceSection(home)}`,
     SERVICE,
   );
 }

@@ -17,7 +17,7 @@ export const PARTY_NAMES: Record<Party, string> = {
   digid: 'DigiD',
 };
 const ORDER: readonly Party[] = ['browser', 'pgo', 'dvaAuth', 'dvaFhir', 'module', 'digid'];
-const COLUMN = 150;
+const COLUMN = 136;
 const ROW = 30;
 const TOP = 44;
 
@@ -35,7 +35,7 @@ export function sequenceSvg(messages: readonly TraceMessage[]): SafeHtml {
   const width = parties.length * COLUMN;
   const height = TOP + messages.length * ROW + 20;
   const heads = parties.map(
-    (p) => `<rect x="${x(p) - 60}" y="4" width="120" height="26" rx="4" fill="#e8eef7" stroke="#1f3a5f"/>
+    (p) => `<rect x="${x(p) - 56}" y="4" width="112" height="26" rx="4" fill="#e8eef7" stroke="#1f3a5f"/>
 <text x="${x(p)}" y="22" text-anchor="middle" font-weight="bold">${PARTY_NAMES[p]}</text>
 <line x1="${x(p)}" y1="30" x2="${x(p)}" y2="${height}" stroke="#8a8a8a" stroke-dasharray="2 3"/>`,
   );
