@@ -1,6 +1,7 @@
 // The attack, tryable (README "Try the attack"; docs/option-3a.md "What stops a stolen launch URL"):
-// with the demo switch DEMO_PAUSE_LAUNCH the PGO stops before W9 and shows the launch URL; a second
-// browser replays it and every page on the way says why it refuses.
+// with the demo's pause (DEMO_PAUSE_LAUNCH for everyone, or the dossier's toggle for one browser)
+// the PGO stops before W9 and shows the launch URL; a second browser replays it and every page on
+// the way says why it refuses.
 import { describe, expect, it } from 'vitest';
 import { chromiumOrSkip } from '../support/chromium.ts';
 import { browserSuite } from './fixture.ts';
@@ -9,12 +10,16 @@ import { KOOS, collectTasks, digidLogin, originOf, screenshotAs, textOf } from '
 const executablePath = chromiumOrSkip('test/browser/attack');
 const screenshot = screenshotAs('attack-');
 
-describe.skipIf(executablePath === undefined)('the attack, tryable (DEMO_PAUSE_LAUNCH)', () => {
-  const suite = browserSuite(executablePath, { failed: 'attack-failed', stack: () => ({ env: { DEMO_PAUSE_LAUNCH: 'true', DEMO_TRACE: 'true' } }) });
+describe.skipIf(executablePath === undefined)('the attack, tryable (the demo\'s pause)', () => {
+  const suite = browserSuite(executablePath, { failed: 'attack-failed', stack: () => ({ env: { DEMO_TRACE: 'true' } }) });
 
   it('pauses before the module, and the copied URL is refused in another browser with the reason on every page', async () => {
     const owner = await suite.newBrowser();
     await collectTasks(suite.stack, owner);
+    expect(await textOf(owner, 'demo-pause-state')).toBe('uit');
+    await owner.getByTestId('demo-pause-toggle').click();
+    await owner.getByTestId('demo-pause-state').waitFor();
+    expect(await textOf(owner, 'demo-pause-state')).toBe('aan');
     await owner.getByTestId('start-module-task-3a').click();
     await owner.getByTestId('pause-launch-url').waitFor();
     expect(originOf(owner.url())).toBe(suite.stack.urls.pgo);

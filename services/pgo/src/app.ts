@@ -29,7 +29,7 @@ import { PgoDomainStore } from './pgo-domain/store.ts';
 import { pgoDomainCards } from './pgo-domain/views.ts';
 import { dossierPage, errorPage, startPage } from './views.ts';
 import { selfStartSection } from './views-levels.ts';
-import { demoTraceLink, registerDemo } from './demo.ts';
+import { demoSection, registerDemo } from './demo.ts';
 
 /** What tests (and the one-process demo) may inject instead of the defaults. */
 export interface PgoDeps {
@@ -128,7 +128,7 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
     const pgoDomain = [...ctx.registrations.modules.values()].filter((m) => m.integrationLevel === 'PS');
     const results = pgoDomain.length ? await new PgoDomainStore(ctx.store).observations(dossier.bsn) : [];
     const selfStart = selfStartSection(ctx.registrations, config.dvaFhirUrl, pgoDomainCards(dossier, session.data.csrf, pgoDomain, results)); // spec §5 levels L, S, PS
-    return reply.type('text/html; charset=utf-8').send(dossierPage(session, dossier, data, notice, html`${selfStart}${demoTraceLink(request)}`));
+    return reply.type('text/html; charset=utf-8').send(dossierPage(session, dossier, data, notice, html`${selfStart}${demoSection(request, deps.demo, session.data.csrf, dossier.bsn)}`));
   });
 
   // RFC 7517 §5: the public key of the PGO's client assertions (its `jwks_uri` at the DVA).

@@ -21,11 +21,15 @@ function moduleLaunch(location: unknown): URL | undefined {
   return url.searchParams.has('iss') && url.searchParams.has('launch') ? url : undefined;
 }
 
-export function registerLaunchPause(app: FastifyInstance): void {
+/** The browser's own choice on the dossier page (demo-toggle in demo.ts), when the switch is not on for everyone. */
+export const PAUSE_COOKIE = 'pgo_demo_pause';
+
+export function registerLaunchPause(app: FastifyInstance, always: boolean): void {
   app.get(SCRIPT_PATH, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(SCRIPT));
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    const launch = reply.statusCode === 302 ? moduleLaunch(reply.getHeader('location')) : undefined;
+  app.addHook('onSend', async (request, reply, payload) => {
+    const paused = always || request.cookies[PAUSE_COOKIE] === 'on';
+    const launch = paused && reply.statusCode === 302 ? moduleLaunch(reply.getHeader('location')) : undefined;
     if (launch === undefined) return payload;
     reply.removeHeader('location');
     reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', CSP);
