@@ -5,7 +5,8 @@ const portEnv: Record<Service, string> = { pgo: 'PGO_PORT', dvaAuth: 'DVA_AUTH_P
 const ports = Object.fromEntries(Object.entries(portEnv).map(([s, v]) => [s, Number(process.env[v] ?? DEFAULT_PORTS[s as Service])]));
 // registrations and FHIR data are the deployment's (docs/architecture.md "Registrations are data"): a vendor's own files
 const data = Object.fromEntries(['REGISTRATIONS_FILE', 'FHIR_BUNDLE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
-const stack = await startStack({ ports, env: data, logLevel: process.env.LOG_LEVEL ?? 'warn' });
+// the demo records every launch for the PGO's "wat er net gebeurde" page (docs/decisions.md I139)
+const stack = await startStack({ ports, env: { ...data, DEMO_TRACE: process.env.DEMO_TRACE ?? 'true' }, logLevel: process.env.LOG_LEVEL ?? 'warn' });
 
 console.log(`
 Koppelmij demo is running (in-memory stores, demo data).

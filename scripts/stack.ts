@@ -2,7 +2,7 @@
 // benchmarks all use this. Each service gets its own `*.localhost` host name (docs/architecture.md).
 import type { FastifyInstance } from 'fastify';
 import { MemoryStore, type KeyValueStore } from '@koppelmij/core';
-import { installLocalhostResolver, reservePort, type PortReservation } from '@koppelmij/service-kit';
+import { installDemoTrace, installLocalhostResolver, loadDemoSwitches, reservePort, type DemoSwitches, type PortReservation } from '@koppelmij/service-kit';
 import { buildDigidMock, digidMockConfigSchema } from '@koppelmij/digid-mock';
 import { buildDvaAuth, loadDvaAuthConfig } from '@koppelmij/dva-auth';
 import { buildDvaFhir, loadDvaFhirConfig } from '@koppelmij/dva-fhir';
@@ -78,12 +78,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const envOf = (s: Service) => ({ ...env, ...options.serviceEnv?.[s] });
   let built: Awaited<ReturnType<typeof buildServices>>;
   try {
-    built = await buildServices(envOf, dvaStore, options.pgoStore);
+    built = await buildServices(envOf, dvaStore, options.pgoStore, loadDemoSwitches({ ...process.env, ...env }));
   } catch (error) {
     await Promise.all(Object.values(reserved).map((r) => r.release()));
     throw error;
   }
   const { apps, dvaAuth } = built;
+  // docs/decisions.md I139: the demo's trace recorder on every service; the PGO's "start module" begins a trace
+  if (built.demo.trace) {
+    const { dvaFhir, ...others } = urls;
+    const partyUrls = { ...others, dvaFhir: new URL(dvaFhir).origin };
+    for (const s of SERVICES) installDemoTrace(apps[s].server, { service: s, urls: partyUrls, ...(s === 'pgo' && { startsTrace: startsLaunch }) });
+  }
   for (const s of SERVICES) {
     await reserved[s]?.release();
     await apps[s].listen({ port: ports[s], host: '127.0.0.1' });
@@ -100,12 +106,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-async function buildServices(envOf: (s: Service) => Record<string, string>, dvaStore: KeyValueStore, pgoStore?: KeyValueStore) {
+async function buildServices(envOf: (s: Service) => Record<string, string>, dvaStore: KeyValueStore, pgoStore: KeyValueStore | undefined, demo: DemoSwitches) {
   const digid = await buildDigidMock(digidMockConfigSchema.parse(envOf('digid')));
   const dvaAuth = await buildDvaAuth(loadDvaAuthConfig(envOf('dvaAuth')), { store: dvaStore });
   const dvaFhir = await buildDvaFhir(loadDvaFhirConfig(envOf('dvaFhir')), { store: dvaStore });
-  const pgo = await buildPgo(loadPgoConfig(envOf('pgo')), pgoStore && { store: pgoStore });
+  const pgo = await buildPgo(loadPgoConfig(envOf('pgo')), { ...(pgoStore && { store: pgoStore }), demo });
   const module = await buildModule(loadModuleConfig(envOf('module')));
   const apps: Record<Service, FastifyInstance> = { pgo, dvaAuth, dvaFhir, module, digid };
-  return { apps, dvaAuth };
+  return { apps, dvaAuth, demo };
 }
+
+/** The PGO's "start module" (docs/protocol.md §3.1.1 W0): where a launch, and so its trace, begins. */
+const startsLaunch = (method: string, path: string) => method === 'POST' && /^\/dossier\/[^/]+\/tasks\/[^/]+\/start$/.test(path);

@@ -46,7 +46,7 @@ describe.skipIf(executablePath === undefined)('representation and the identity c
     await page.getByTestId('start-module-task-van-dijk').click();
     await approveIfAsked(suite.stack, page);
     await page.getByTestId('module-on-behalf').waitFor();
-    expect(await textOf(page, 'module-on-behalf')).toBe('Acting on behalf of Sanne van Dijk');
+    expect(await textOf(page, 'module-on-behalf')).toBe('U handelt namens Sanne van Dijk');
     await screenshot(page, 'happy-4-module-on-behalf');
   });
 
@@ -58,7 +58,7 @@ describe.skipIf(executablePath === undefined)('representation and the identity c
     await screenshot(page, 'wrong-3-identity-warning');
     expect(originOf(page.url())).toBe(suite.stack.urls.pgo);
     const warning = (await page.getByTestId('identity-warning').innerText()).replace(/\s+/g, ' ');
-    expect(warning).toContain('You opened the dossier of Sanne van Dijk, but at the care provider (DigiD) you logged in for someone else.');
+    expect(warning).toContain('U opende het dossier van Sanne van Dijk, maar bij de zorgaanbieder (DigiD) logde u in voor iemand anders.');
     expect(warning).not.toContain('Pieter');
     expect(await pgoStore.tracesOf(suite.stack, PIETER_TRACES)).toEqual([]);
     const audit = await suite.stack.dvaAuth.dva.audit.recent(5);

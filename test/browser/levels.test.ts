@@ -53,7 +53,7 @@ describe.skipIf(executablePath === undefined)('the integration levels in Chromiu
     await dossier();
     await page.getByTestId('start-standalone-module-s').click();
     await digidLogin(suite.stack, page, TOM, 'levels-3-standalone-digid');
-    await approveAtDva(suite.stack, page, { module: 'Afspraak maken (standalone, niveau S)', shot: () => screenshot(page, 'levels-4-standalone-consent') });
+    await approveAtDva(suite.stack, page, { module: 'Bloeddruk doorgeven (op eigen initiatief)', shot: () => screenshot(page, 'levels-4-standalone-consent') });
     await page.getByTestId('module-patient-name').waitFor();
     expect(await textOf(page, 'module-patient-name')).toContain('van Duinen');
     expect(await page.getByTestId('module-standalone').count()).toBe(1);

@@ -58,7 +58,7 @@ describe('scenario 4: a DVA patient without enough identifying data', () => {
     });
     expect(warning.status).toBe(409);
     expect(warning.body).toContain('data-reason="insufficient-data"');
-    expect(pageText(warning)).toContain('it holds too little identifying data to be sure');
+    expect(pageText(warning)).toContain('hij heeft te weinig identificerende gegevens om zeker te zijn');
     expect(await pgoStore.dossierData(BAKKER)).toBeUndefined();
     expect(audit.find((e) => e.type === 'identity-check')).toMatchObject({ identity: 'insufficient-data', outcome: 'failure', fields: ['birthDate', 'family', 'given'] });
   });
@@ -69,7 +69,7 @@ describe('scenario 4: a DVA patient without enough identifying data', () => {
     await pgoLogin(s, browser, BAKKER);
     const back = await collectAs(s, browser, await openDossier(s, browser, BAKKER), BAKKER);
     expect(back.url).toBe(`${s.urls.pgo}/dossier/${BAKKER}`);
-    expect(textOf(back, 'notice')).toContain('could not confirm');
+    expect(textOf(back, 'notice')).toContain('kon niet bevestigen');
     expect(await pgoStore.dossierData(BAKKER)).toEqual(expect.objectContaining({ patient: 'pat-bakker', tasks: [] }));
   });
 
@@ -93,7 +93,7 @@ describe('scenario 5: attempts per token', () => {
     // a module launched from this collect grant, open in the browser
     const launched = await browser.submit(await openDossier(s, browser, SANNE), 'start-module-task-van-dijk');
     const app = hasTestId(launched, 'consent-approve') ? await browser.submit(launched, 'consent-approve') : launched;
-    expect(textOf(app, 'module-on-behalf')).toBe('Acting on behalf of Sanne van Dijk');
+    expect(textOf(app, 'module-on-behalf')).toBe('U handelt namens Sanne van Dijk');
 
     const sanne = { bsn: SANNE };
     expect((await identityCheck(s, token, sanne)).body).toEqual({ identity: 'match', attemptsLeft: 1 });

@@ -72,7 +72,7 @@ describe('the representative in the module, and the gate (decision I39)', () => 
     expect(new URL(app.url).origin).toBe(t.urls.module);
     // the module read Sanne's Patient and Task with a token that waits for no dossier check
     expect(textOf(app, 'module-task-id')).toBe('task-3b-van-dijk');
-    expect(textOf(app, 'module-on-behalf')).toBe('Acting on behalf of Sanne van Dijk');
+    expect(textOf(app, 'module-on-behalf')).toBe('U handelt namens Sanne van Dijk');
   });
 
   it('option 1: the launch derives from the collect token, so it carries its representative and its checked grant', async () => {
@@ -81,7 +81,7 @@ describe('the representative in the module, and the gate (decision I39)', () => 
     const app = await approved(browser, await browser.submit(tasks, 'start-module-task-1-van-dijk'));
     expect(new URL(app.url).origin).toBe(t.urls.module);
     expect(textOf(app, 'module-task-id')).toBe('task-1-van-dijk');
-    expect(textOf(app, 'module-on-behalf')).toBe('Acting on behalf of Sanne van Dijk');
+    expect(textOf(app, 'module-on-behalf')).toBe('U handelt namens Sanne van Dijk');
   });
 
   it('level S: the standalone launch\'s DigiD login names the representative; no collect grant, so no gate', async () => {
@@ -107,7 +107,7 @@ describe('the representative in the module, and the gate (decision I39)', () => 
     const represent = await browser.submit(await browser.navigate(launch), 'digid-login', { bsn: ANNA });
     const app = await browser.submit(await browser.submit(represent, `digid-represent-${SANNE}`), 'consent-approve');
     expect(hasTestId(app, 'module-standalone')).toBe(true);
-    expect(textOf(app, 'module-on-behalf')).toBe('Acting on behalf of Sanne van Dijk');
+    expect(textOf(app, 'module-on-behalf')).toBe('U handelt namens Sanne van Dijk');
   });
 
   it('a 3a launch still waits for its collect grant\'s check (identity_grant)', async () => {

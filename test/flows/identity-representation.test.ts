@@ -61,7 +61,7 @@ describe('representation and the identity check (identity-check.md scenarios 1, 
     const app = hasTestId(consent, 'consent-approve') ? await browser.submit(consent, 'consent-approve') : consent;
     expect(new URL(app.url).origin).toBe(stack.urls.module);
     expect(textOf(app, 'module-patient-name')).toContain('van Dijk');
-    expect(textOf(app, 'module-on-behalf')).toBe('Acting on behalf of Sanne van Dijk');
+    expect(textOf(app, 'module-on-behalf')).toBe('U handelt namens Sanne van Dijk');
     const done = await browser.submit(app, 'module-submit', { systolic: '130', diastolic: '85' });
     expect(done.url).toBe(`${stack.urls.pgo}/dossier/${SANNE}`);
     expect(textOf(done, 'task-status-task-van-dijk')).toBe('completed');
@@ -81,8 +81,8 @@ describe('representation and the identity check (identity-check.md scenarios 1, 
     expect(warning.status).toBe(409);
     expect(hasTestId(warning, 'identity-warning')).toBe(true);
     const text = pageText(warning);
-    expect(text).toContain('You opened the dossier of Sanne van Dijk');
-    expect(text).toContain('for someone else');
+    expect(text).toContain('U opende het dossier van Sanne van Dijk');
+    expect(text).toContain('voor iemand anders');
     expect(text).not.toContain('Pieter');
 
     // not one FHIR resource of Pieter reached the PGO's store; Sanne's dossier is as it was
@@ -102,7 +102,7 @@ describe('representation and the identity check (identity-check.md scenarios 1, 
     await pgoLogin(stack, browser, ANNA, 'self');
     const warning = await collectAs(stack, browser, await openDossier(stack, browser, ANNA), ANNA, SANNE);
     expect(hasTestId(warning, 'identity-warning')).toBe(true);
-    expect(pageText(warning)).toContain('You opened the dossier of Anna van der Berg');
+    expect(pageText(warning)).toContain('U opende het dossier van Anna van der Berg');
     expect(await pgoStore.dossierData(ANNA)).toBeUndefined();
   });
 

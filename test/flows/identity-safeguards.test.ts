@@ -48,7 +48,7 @@ describe('4.3.1 confirm screen (PGO_IDENTITY_SAFEGUARDS=confirm-screen)', () => 
     });
     expect(hasTestId(confirm, 'confirm-collect')).toBe(true);
     expect(textOf(confirm, 'confirm-dossier-name')).toBe('Sanne van Dijk');
-    expect(pageText(confirm)).toMatch(new RegExp(`You chose to store data from the care provider at ${new URL(s.urls.dvaFhir).host} in the dossier of Sanne van Dijk ?\\. Are you sure\\?`));
+    expect(pageText(confirm)).toMatch(new RegExp(`U koos ervoor gegevens van de zorgaanbieder op ${new URL(s.urls.dvaFhir).host} te bewaren in het dossier van Sanne van Dijk ?\\. Weet u het zeker\\?`));
     // the code is not redeemed yet: the DVA issued no token, the PGO holds nothing
     expect(audit.map((e) => e.type)).toEqual(['consent.granted']);
     expect(await pgoStore.tracesOf(s, PIETER_TRACES)).toEqual([]);
@@ -140,7 +140,7 @@ describe('4.2.4 identifying data in the token response (PGO_IDENTITY_SAFEGUARDS=
     });
     expect(warning.status).toBe(409);
     expect(warning.body).toContain('data-reason="mismatch"');
-    expect(pageText(warning)).toContain('You opened the dossier of Sanne van Dijk');
+    expect(pageText(warning)).toContain('U opende het dossier van Sanne van Dijk');
     // no identity-check call and no data request: the PGO decided on the token response alone
     expect(audit.map((e) => `${e.type} ${e.outcome}`)).toEqual(['consent.granted success', 'token.revoked success']);
     expect(await pgoStore.tracesOf(s, PIETER_TRACES)).toEqual([]);
@@ -202,7 +202,7 @@ describe('the PGO\'s other identity switches', () => {
   it('the PGO\'s DigiD login under a mandate opens only the represented person\'s dossier', async () => {
     const s = await start({});
     const home = await pgoLogin(s, new Browser(), ANNA, SANNE);
-    expect(pageText(home)).toContain('Logged in as Anna van der Berg , on behalf of Sanne van Dijk');
+    expect(pageText(home)).toContain('Ingelogd als Anna van der Berg , namens Sanne van Dijk');
     expect(hasTestId(home, `dossier-${SANNE}`)).toBe(true);
     expect(hasTestId(home, `dossier-${ANNA}`)).toBe(false);
   });

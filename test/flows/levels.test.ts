@@ -147,7 +147,7 @@ describe('S: a standalone launch at the DVA', () => {
     expect(authorize.searchParams.get('scope')).toBe(S_SCOPE);
     expect(new URL(digid.url).origin).toBe(t.urls.digid); // always DigiD: nothing vouches for this browser
     const consent = await browser.submit(digid, 'digid-login', { bsn: TOM });
-    expect(textOf(consent, 'consent-module')).toBe('Afspraak maken (standalone, niveau S)'); // spec §5: explicit consent
+    expect(textOf(consent, 'consent-module')).toBe('Bloeddruk doorgeven (op eigen initiatief)'); // spec §5: explicit consent
     const app = await browser.submit(consent, 'consent-approve');
     expect(textOf(app, 'module-patient-name')).toContain('Duinen');
     expect(hasTestId(app, 'module-standalone')).toBe(true);

@@ -18,3 +18,4 @@ export * from './cors.ts';
 export * from './rate-limit.ts';
 export * from './client-quota.ts';
 export * from './client-assertion-policy.ts';
+export * from './demo-trace/index.ts';

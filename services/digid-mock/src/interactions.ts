@@ -19,7 +19,7 @@ export class InteractionError extends Error {
   }
 }
 
-const EXPIRED = 'This login session has expired or does not exist. Start again from the application.';
+const EXPIRED = 'Deze inlogsessie is verlopen of bestaat niet. Begin opnieuw vanuit de toepassing.';
 
 const uidParams = z.object({ uid: z.string().regex(/^[\w-]{1,64}$/) });
 const bsn = z.string().regex(/^[0-9]{9}$/);
@@ -70,9 +70,9 @@ export async function registerInteractionRoutes(app: FastifyInstance, provider: 
   };
   await app.register(async (scope) => {
     scope.setErrorHandler((error, _request, reply) => {
-      if (error instanceof InteractionError) return sendPage(reply, error.status, errorPage('Cannot log in', error.message));
+      if (error instanceof InteractionError) return sendPage(reply, error.status, errorPage('Inloggen lukt niet', error.message));
       // no interaction cookie, or its interaction or session has expired
-      if (error instanceof errors.SessionNotFound) return sendPage(reply, 400, errorPage('Cannot log in', EXPIRED));
+      if (error instanceof errors.SessionNotFound) return sendPage(reply, 400, errorPage('Inloggen lukt niet', EXPIRED));
       throw error; // the app's handler: a generic 500 without details
     });
 
@@ -80,7 +80,7 @@ export async function registerInteractionRoutes(app: FastifyInstance, provider: 
       const interaction = await loadInteraction(provider, request, reply);
       if (interaction.prompt.name === 'consent') return reply.redirect(await grantConsent(provider, request, reply, interaction), 303);
       requirePrompt(interaction, 'login');
-      return sendPage(reply, 200, loginPage(interaction.uid, csrf(interaction), String(interaction.params.client_id), TEST_PERSONS));
+      return sendPage(reply, 200, loginPage(interaction.uid, csrf(interaction), String(interaction.params.client_id), TEST_PERSONS, interaction.params.koppelmij_reason));
     });
 
     scope.post('/interaction/:uid/login', async (request, reply) => {
@@ -88,13 +88,13 @@ export async function registerInteractionRoutes(app: FastifyInstance, provider: 
       requirePrompt(interaction, 'login');
       requireFormToken(request, interaction);
       const form = loginForm.safeParse(request.body);
-      if (!form.success) throw new InteractionError(400, 'Choose a test person.');
+      if (!form.success) throw new InteractionError(400, 'Kies een testpersoon.');
       const holder = personByBsn(form.data.bsn);
-      if (!holder) throw new InteractionError(400, 'There is no test person with this BSN.');
+      if (!holder) throw new InteractionError(400, 'Er is geen testpersoon met dit BSN (no test person).');
       const { represent } = form.data;
       if (represent === undefined && holder.mandates.length > 0) return sendPage(reply, 200, actForPage(interaction.uid, csrf(interaction), holder));
       const accountId = accountIdFor(holder, represent);
-      if (!accountId) throw new InteractionError(400, 'This person has not mandated you to act on their behalf.');
+      if (!accountId) throw new InteractionError(400, 'Deze persoon heeft u niet gemachtigd om namens hem of haar te handelen (not mandated).');
       const returnTo = await provider.interactionResult(request.raw, reply.raw, { login: { accountId } }, { mergeWithLastSubmission: false });
       return reply.redirect(returnTo, 303);
     });

@@ -37,7 +37,7 @@ const TTL = { Session: 600, Interaction: 600, Grant: 600, AuthorizationCode: 60,
 function renderError(ctx: KoaContextWithOIDC, out: ErrorOut): void {
   ctx.type = 'html';
   ctx.set('cache-control', 'no-store');
-  ctx.body = errorPage('Login failed', `${out.error}: ${out.error_description ?? 'the request could not be processed'}`);
+  ctx.body = errorPage('Inloggen mislukt', `${out.error}: ${out.error_description ?? 'het verzoek kon niet worden verwerkt'}`);
 }
 
 /** The mock DigiD's OpenID Provider: code flow with PKCE (S256) only, ES256 id_tokens. */
@@ -59,6 +59,8 @@ export function createProvider(config: DigidMockConfig, signingKey: SigningKey, 
     conformIdTokenClaims: false,
     findAccount,
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // a demo aid, no DigiD parameter: why the relying party asks for a login (docs/decisions.md I137)
+    extraParams: ['koppelmij_reason'],
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout: { enabled: false }, // no single sign-on, so nothing to log out of

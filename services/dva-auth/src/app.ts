@@ -97,7 +97,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
     if (status >= 500) request.log.error({ err: error }, 'unhandled error');
     const code = status >= 500 ? 500 : status;
     if (request.url.startsWith('/interaction') || request.url.startsWith('/digid')) {
-      const detail = code >= 500 ? 'internal error' : (error instanceof OAuthError ? error.error_description : undefined) ?? 'the request is not valid (it may have expired); start again from your PGO';
+      const detail = code >= 500 ? 'interne fout' : (error instanceof OAuthError ? error.error_description : undefined) ?? 'het verzoek is niet geldig (misschien verlopen); begin opnieuw vanuit uw PGO';
       return reply.code(code).type('text/html').send(errorPage('Er ging iets mis', escapeHtml(detail)));
     }
     if (error instanceof OAuthError) return reply.code(error.status).send(error.toJSON());

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { randomToken, type KeyValueStore } from '@koppelmij/core';
-import { RateLimiter, type RateLimit } from '@koppelmij/service-kit';
+import { RateLimiter, traceNote, type RateLimit } from '@koppelmij/service-kit';
 
 /** One audit event: who did what with which launch, and the outcome. Never token values. */
 export interface AuditEvent {
@@ -53,6 +53,7 @@ export class AuditLog {
     // values at /authorize); past a cap per window they are logged, no longer kept in the store
     const kept = event.outcome === 'success' || event.sub !== undefined || (await this.#limiter.hit('audit-unauthenticated', 'all', this.#unauthenticatedFailures)) === undefined;
     this.#log.info({ audit: entry, ...(!kept && { stored: false }) }, `audit ${event.type} ${event.outcome}`);
+    traceNote(`audit ${event.type} ${event.outcome}${event.reason === undefined ? '' : `: ${event.reason}`}`); // the demo's trace (docs/decisions.md I139)
     if (!kept) return;
     const seq = await this.#store.increment('audit:seq', 24 * 3600);
     await this.#store.set(`audit:event:${seq}`, { ...entry, id: randomToken(16) }, 24 * 3600);

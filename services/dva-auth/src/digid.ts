@@ -36,6 +36,8 @@ export interface DigidLoginOptions {
   prompt?: 'login';
   /** A DVA path that takes the login's ticket (`?ticket=`), for logins outside an oidc-provider interaction (option 3b) or with their own next step. */
   returnPath?: string;
+  /** A demo aid for the mock's login page (docs/decisions.md I137): why the DVA asks for DigiD. */
+  reason?: 'launch-browser-unknown';
 }
 
 export class DigidClient {
@@ -60,7 +62,7 @@ export class DigidClient {
       redirect_uri: this.redirectUri,
       scope: 'openid profile bsn',
       nonce: true,
-      params: { prompt: options.prompt },
+      params: { prompt: options.prompt, koppelmij_reason: options.reason }, // docs/decisions.md I137: why DigiD is asked
     });
     const pending: PendingLogin = { uid, code_verifier, nonce, ...(options.returnPath && { return_path: options.returnPath }) };
     await store.set(`digid-login:${sha256b64url(state)}`, pending, 600);

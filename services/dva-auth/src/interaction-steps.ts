@@ -55,6 +55,6 @@ export function launchConsentPage(consent: LaunchConsent): string {
 <ul>${consent.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>
 <form method="post" action="${consent.action}"><input type="hidden" name="csrf" value="${consent.csrf}">
 <button name="decision" value="approve" data-testid="consent-approve">Toestaan</button>
-<button name="decision" value="deny" data-testid="consent-deny" style="background:#777">Weigeren</button></form></div>`,
+<button name="decision" value="deny" data-testid="consent-deny" class="secondary">Weigeren</button></form></div>`,
   );
 }

@@ -98,6 +98,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
         }
         // decision D8: the code is already burned; only DigiD with the launch's person can still finish it
         await dva().audit.record({ type: 'launch.browser-check-failed', client_id: clientId, sub: state.launch.sub, outcome: 'failure', reason: `launch cookie ${cookie}` });
+        return reply.redirect(await digid.authorizationUrl(details.uid, { prompt: 'login', reason: 'launch-browser-unknown' }), 303);
       }
       return reply.redirect(await digid.authorizationUrl(details.uid, { prompt: 'login' }), 303);
     }
@@ -142,7 +143,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
     } catch (error) {
       if (!(error instanceof AuthorizationResponseError)) throw error;
       const detail = error instanceof AuthorizationErrorResponse ? error.error : error.code;
-      return reply.code(400).type('text/html').send(errorPage('DigiD login was not completed', detail));
+      return reply.code(400).type('text/html').send(errorPage('Inloggen bij DigiD is niet afgerond', detail));
     }
     const { uid, state, returnPath, identity } = completed;
     const patient = dva().patients.byBsn(identity.bsn);
@@ -157,7 +158,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
     const { uid } = parseInput(uidParams, request.params);
     const { ticket } = parseInput(z.object({ ticket: z.string().min(1).max(128) }), request.query);
     const found = await dva().store.take<{ uid: string; sub?: string; act?: Actor }>(`digid-ticket:${ticket}`);
-    if (!found || found.uid !== uid) return reply.code(400).type('text/html').send(errorPage('Login expired', 'start again from your PGO'));
+    if (!found || found.uid !== uid) return reply.code(400).type('text/html').send(errorPage('Inloggen verlopen', 'begin opnieuw vanuit uw PGO'));
     const details = await dva().provider.interactionDetails(request.raw, reply.raw);
     if (!found.sub) return deny(request, reply, 'this care provider holds no records for the person who logged in');
     await leaveOtherPersonsSession(dva(), details, found.sub);
@@ -175,7 +176,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
     if (mismatch) {
       await dva().store.delete(launchStateKey(cid));
       await dva().audit.record({ type: 'launch.identity-mismatch', client_id: clientId, sub: state.launch.sub, outcome: 'failure', reason: mismatch });
-      return deny(request, reply, 'the launch cannot be completed in this browser');
+      return deny(request, reply, 'the person who logged in at DigiD is not the person this launch was prepared for');
     }
     return verified(request, reply, cid, state, 'digid');
   });
@@ -192,7 +193,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
       await dva().audit.record({ type: 'consent.denied', client_id: clientId, outcome: 'failure' });
       return deny(request, reply, 'the user did not consent');
     }
-    if (details.prompt.name !== 'consent' || !details.session?.accountId) return reply.code(400).type('text/html').send(errorPage('Nothing to consent to', 'start again'));
+    if (details.prompt.name !== 'consent' || !details.session?.accountId) return reply.code(400).type('text/html').send(errorPage('Er is niets om toestemming voor te geven', 'begin opnieuw'));
     if (dva().module(clientId)) {
       const state = await dva().store.get<ModuleLaunchState>(launchStateKey((details as Details & { cid: string }).cid));
       if (!state?.verified) return deny(request, reply, 'launch is invalid, expired or already used');

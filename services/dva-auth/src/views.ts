@@ -20,7 +20,7 @@ export function consentPage(dva: DvaAuth, details: Details, clientId: string): s
 <ul>${scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>
 <form method="post" action="/interaction/${details.uid}/consent"><input type="hidden" name="csrf" value="${interactionFormToken(dva, details.uid)}">
 <button name="decision" value="approve" data-testid="consent-approve">Toestaan</button>
-<button name="decision" value="deny" data-testid="consent-deny" style="background:#777">Weigeren</button></form></div>`,
+<button name="decision" value="deny" data-testid="consent-deny" class="secondary">Weigeren</button></form></div>`,
   );
 }
 

@@ -52,17 +52,22 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
   app.setErrorHandler((error: FastifyError | ModuleError, request, reply) => {
     if (error instanceof ModuleError) {
       request.log.info({ err: error.cause ?? error, status: error.status }, error.message);
-      const options = { ...(error.code !== undefined && { code: error.code }), ...(error.back !== undefined && { back: error.back }) };
+      const options = {
+        ...(error.code !== undefined && { code: error.code }),
+        ...(error.back !== undefined && { back: error.back }),
+        ...(error.description !== undefined && { description: error.description }),
+        ...(config.placeholders.PGO_URL !== undefined && { home: config.placeholders.PGO_URL }),
+      };
       return reply.code(error.status).type('text/html; charset=utf-8').send(errorPage(error.message, options));
     }
     const status = (error as FastifyError).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      return reply.code(status).type('text/html; charset=utf-8').send(errorPage('The request is malformed.'));
+      return reply.code(status).type('text/html; charset=utf-8').send(errorPage('Dit verzoek is niet goed opgebouwd.'));
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).type('text/html; charset=utf-8').send(errorPage('Something went wrong in the module.'));
+    return reply.code(500).type('text/html; charset=utf-8').send(errorPage('Er ging iets mis in de module.'));
   });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/html; charset=utf-8').send(errorPage('Not found.')));
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/html; charset=utf-8').send(errorPage('Deze pagina bestaat niet.')));
 
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(indexPage(registrations, config.publicUrl)));
 

@@ -16,7 +16,7 @@ import type { ModuleRuntime } from './runtime.ts';
  */
 export function trustedIssuer(runtime: ModuleRuntime, iss: string): string {
   const trusted = runtime.config.trustedIssuers.find((candidate) => candidate === iss.replace(/\/+$/, ''));
-  if (trusted === undefined) throw new ModuleError(400, 'This module is not registered with the FHIR server named in the launch.');
+  if (trusted === undefined) throw new ModuleError(400, 'Deze module is niet aangemeld bij de FHIR-server die de start noemt.');
   return trusted;
 }
 
@@ -66,6 +66,6 @@ async function discover(runtime: ModuleRuntime, iss: string): Promise<{ smart: S
     const smart = await runtime.discovery.smartConfiguration(iss);
     return { smart, authorizationServer: await runtime.discovery.authorizationServer(smart) };
   } catch (error) {
-    throw new ModuleError(502, 'The FHIR server’s SMART configuration could not be read.', { cause: error });
+    throw new ModuleError(502, 'De SMART-configuratie van de FHIR-server kon niet worden gelezen.', { cause: error });
   }
 }

@@ -28,15 +28,15 @@ export function appRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
     if (context.task === undefined) {
       // level S (spec §5): a standalone launch has the patient and no Task
       const patient = await fhir.read('Patient', context.patient, patientSchema).catch(fhirFailure);
-      if (patient.id !== context.patient) throw new ModuleError(502, 'The FHIR server answered for other resources.');
-      return reply.type('text/html; charset=utf-8').send(appPage({ registration, patient, csrf, representation: context.representation === true }));
+      if (patient.id !== context.patient) throw new ModuleError(502, 'De FHIR-server antwoordde met andere gegevens dan gevraagd.');
+      return reply.type('text/html; charset=utf-8').send(appPage({ registration, patient, csrf, representation: context.representation === true, launch: context.launch, pgoUrl: runtime.config.placeholders.PGO_URL }));
     }
     const [patient, task] = await Promise.all([
       fhir.read('Patient', context.patient, patientSchema),
       fhir.read('Task', context.task, taskSchema),
     ]).catch(fhirFailure);
     // the resource server must answer for the resources asked, nothing else
-    if (patient.id !== context.patient || task.id !== context.task) throw new ModuleError(502, 'The FHIR server answered for other resources.');
+    if (patient.id !== context.patient || task.id !== context.task) throw new ModuleError(502, 'De FHIR-server antwoordde met andere gegevens dan gevraagd.');
 
     // Optional (spec §4.8): opening the module starts the Task. The DVA's transition table may
     // refuse the step (422); that is its business rule, so the module goes on without it.
@@ -49,7 +49,7 @@ export function appRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
         request.log.info({ client_id: registration.clientId }, 'Task start refused by the FHIR server (422)');
       }
     }
-    return reply.type('text/html; charset=utf-8').send(appPage({ registration, patient, task, csrf, representation: context.representation === true }));
+    return reply.type('text/html; charset=utf-8').send(appPage({ registration, patient, task, csrf, representation: context.representation === true, launch: context.launch, pgoUrl: runtime.config.placeholders.PGO_URL }));
   });
 
   app.post<ClientParams>('/m/:client_id/submit', async (request, reply) => {
@@ -58,18 +58,18 @@ export function appRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
     const body = (request.body ?? {}) as Record<string, unknown>;
     // OWASP CSRF: the per-session synchroniser token (SameSite=Lax alone leaves top-level POSTs from same-site pages)
     if (!(await runtime.sessions.checkCsrf(sid, body))) {
-      throw new ModuleError(403, 'The form has expired. Open the module again.');
+      throw new ModuleError(403, 'Het formulier is verlopen. Open de module opnieuw.');
     }
     const back = `/m/${registration.clientId}/app`;
     const now = new Date(runtime.clock() * 1000);
     let resource: { resourceType: string };
     if (registration.result === 'observation') {
       const values = bloodPressureForm.safeParse(body);
-      if (!values.success) throw new ModuleError(400, 'Enter plausible whole numbers: systolic 60–260, diastolic 30–160 mmHg, systolic above diastolic.', { back });
+      if (!values.success) throw new ModuleError(400, 'Vul hele getallen in: bovendruk 60–260, onderdruk 30–160 mmHg, de bovendruk hoger dan de onderdruk.', { back });
       resource = bloodPressureObservation(context.patient, values.data, now);
     } else {
       const values = questionnaireForm.safeParse(body);
-      if (!values.success) throw new ModuleError(400, 'Choose a score from 1 to 5; a remark has at most 500 characters.', { back });
+      if (!values.success) throw new ModuleError(400, 'Kies een score van 1 tot 5; een opmerking heeft hoogstens 500 tekens.', { back });
       resource = questionnaireResponse(context.patient, values.data, now);
     }
 
@@ -90,7 +90,7 @@ export function appRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
 // Any FHIR failure ends the request with an error page and no redirect; the HTTP status is shown as the code.
 function fhirFailure(error: unknown): never {
   const status = error instanceof FhirRequestError && error.status > 0 ? String(error.status) : undefined;
-  throw new ModuleError(502, 'The care provider’s FHIR server could not complete the request.', {
+  throw new ModuleError(502, 'De FHIR-server van uw zorgaanbieder kon het verzoek niet afmaken.', {
     ...(status !== undefined && { code: status }),
     cause: error,
   });

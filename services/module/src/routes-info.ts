@@ -30,7 +30,7 @@ const SERVICE = { service: 'Module', accent: '#6a1b9a' };
 export function infoRoutes(app: FastifyInstance): void {
   app.get<{ Params: { slug: string } }>('/info/:slug', async (request, reply) => {
     const info = Object.hasOwn(PAGES, request.params.slug) ? PAGES[request.params.slug] : undefined;
-    if (info === undefined) throw new ModuleError(404, 'There is no such page.');
+    if (info === undefined) throw new ModuleError(404, 'Deze pagina bestaat niet.');
     return reply.type('text/html; charset=utf-8').send(
       page(info.title, html`<div class="card"><h2 data-testid="info-title">${info.title}</h2>${info.body}</div>
 <p class="muted" data-testid="info-no-data">This page uses no data from your care provider.</p>`, SERVICE),

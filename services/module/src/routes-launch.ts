@@ -13,6 +13,8 @@ import { delegatedTokens, type DelegatedTokens } from './delegation.ts';
 import { exchangeCode, TokenEndpointError, type TokenResponse } from './smart-client.ts';
 import { readTokenContext } from './token-context.ts';
 import { readStandaloneContext, standaloneLaunch } from './routes-standalone.ts';
+import { launchSummary } from './launch-summary.ts';
+import { refusal } from './refusal.ts';
 
 type ClientParams = { Params: { client_id: string } };
 
@@ -27,7 +29,7 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
     if (registration.standalone) return standaloneLaunch(runtime, request, reply, registration); // level S (spec §5)
     const query = launchQuery.safeParse(request.query);
     // spec §8 item 29: no flow without both iss and launch
-    if (!query.success) throw new ModuleError(400, 'The launch is incomplete: it needs both iss and launch.');
+    if (!query.success) throw new ModuleError(400, 'De start is onvolledig: er zijn zowel iss als launch nodig.');
     return redirectToAuthorization(runtime, request, reply, registration, trustedIssuer(runtime, query.data.iss), query.data.launch);
   });
 
@@ -41,7 +43,7 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
       delegated = await delegatedTokens(runtime, registration, answer, pending, key); // options 2a/2b: the DVA's token
     } catch (cause) {
       const options = cause instanceof TokenEndpointError ? { code: cause.error, cause } : { cause };
-      throw new ModuleError(502, 'The token request to the care provider failed.', options);
+      throw new ModuleError(502, 'Het tokenverzoek aan uw zorgaanbieder is mislukt.', options);
     }
     const { tokens, fhirBase, smart } = delegated;
 
@@ -49,7 +51,7 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
     try {
       // levels S and PS (spec §5): the patient, no Task
       const launch = pending.standalone || registration.pgoDomain ? readStandaloneContext(tokens, fhirBase) : readTokenContext(tokens, fhirBase);
-      const identity = await verifyIdentity(runtime, registration.clientId, registration.scope, tokens, pending);
+      const { claims, ...identity } = await verifyIdentity(runtime, registration.clientId, registration.scope, tokens, pending);
       context = {
         clientId: registration.clientId,
         iss: fhirBase,
@@ -60,11 +62,12 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
         ...identity,
         dpopJwk: pending.dpopJwk,
         smart,
+        launch: launchSummary(tokens, claims),
       };
     } catch (cause) {
       // a launch the module refuses leaves no live token behind
       await runtime.revokeAll(registration, { smart, accessToken: tokens.access_token, refreshToken: tokens.refresh_token }, request.log);
-      throw new ModuleError(502, 'The care provider’s answer could not be accepted.', { cause });
+      throw new ModuleError(502, 'Het antwoord van uw zorgaanbieder kon niet worden aanvaard.', { cause });
     }
     // spec §8 item 32: the tokens stay in the server-side session; the browser gets a new session id only
     await runtime.sessions.establish(request, reply, context);
@@ -82,7 +85,7 @@ async function verifyIdentity(
   requestedScope: string,
   tokens: TokenResponse,
   pending: PendingLaunch,
-): Promise<{ sub?: string; fhirUser?: string }> {
+): Promise<{ sub?: string; fhirUser?: string; claims?: Record<string, unknown> }> {
   // RFC 6749 §5.1: an absent `scope` means the requested scope was granted
   const granted = (tokens.scope ?? requestedScope).split(' ').includes('openid');
   if (tokens.id_token === undefined) {
@@ -95,7 +98,7 @@ async function verifyIdentity(
     clientId,
     ...(pending.nonce !== undefined && { nonce: pending.nonce }),
   });
-  return { sub: claims.sub, ...(claims.fhirUser !== undefined && { fhirUser: claims.fhirUser }) };
+  return { sub: claims.sub, ...(claims.fhirUser !== undefined && { fhirUser: claims.fhirUser }), claims };
 }
 
 /**
@@ -111,7 +114,7 @@ async function readCallback(runtime: ModuleRuntime, request: FastifyRequest, cli
     const state = authorizationResponseState(query);
     const pending = await runtime.sessions.takePending(request, state);
     if (pending === undefined || pending.clientId !== clientId) {
-      throw new ModuleError(400, 'This callback does not belong to a launch started in this browser.');
+      throw new ModuleError(400, 'Dit antwoord hoort niet bij een start in deze browser.');
     }
     const { issuer, issRequired } = pending.authorizationServer;
     const { code } = readAuthorizationResponse(query, { state, issuer, issRequired });
@@ -119,15 +122,19 @@ async function readCallback(runtime: ModuleRuntime, request: FastifyRequest, cli
   } catch (error) {
     if (!(error instanceof AuthorizationResponseError)) throw error;
     // RFC 6749 §4.1.2.1: the authorization server refused; show its code, not its description
-    if (error instanceof AuthorizationErrorResponse) throw new ModuleError(400, 'The care provider did not grant access.', { code: error.error, cause: error });
+    // RFC 6749 §4.1.2.1: the authorization server refused; its code, and its description in plain words (docs/decisions.md I136)
+    if (error instanceof AuthorizationErrorResponse) {
+      const { message, description } = refusal(error.error, error.error_description);
+      throw new ModuleError(400, message, { code: error.error, cause: error, ...(description !== undefined && { description }) });
+    }
     throw new ModuleError(400, CALLBACK_REFUSED[error.code], { code: error.code, cause: error });
   }
 }
 
 const CALLBACK_REFUSED: Record<AuthorizationResponseError['code'], string> = {
-  state_mismatch: 'This callback does not belong to a launch started in this browser.',
-  issuer_mismatch: 'This answer comes from another authorization server than the one the launch went to.',
-  issuer_missing: 'This answer does not name the authorization server it comes from.',
-  invalid_authorization_response: 'The callback is malformed.',
-  authorization_error: 'The care provider did not grant access.',
+  state_mismatch: 'Dit antwoord hoort niet bij een start in deze browser.',
+  issuer_mismatch: 'Dit antwoord komt van een andere autorisatieserver dan die waarheen de start ging.',
+  issuer_missing: 'Dit antwoord noemt niet de autorisatieserver waar het vandaan komt.',
+  invalid_authorization_response: 'Het antwoord van de zorgaanbieder is niet goed opgebouwd.',
+  authorization_error: 'Uw zorgaanbieder heeft de toegang geweigerd.',
 };

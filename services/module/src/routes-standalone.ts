@@ -22,7 +22,7 @@ const standaloneQuery = z.object({ iss: z.string().min(1).max(4096) }).strict();
 /** `GET /m/:client_id/launch?iss=…` of a level-S module: the standalone authorization request. */
 export async function standaloneLaunch(runtime: ModuleRuntime, request: FastifyRequest, reply: FastifyReply, registration: ModuleRegistration): Promise<FastifyReply> {
   const query = standaloneQuery.safeParse(request.query);
-  if (!query.success) throw new ModuleError(400, 'A standalone launch names its FHIR server (iss), and nothing else.');
+  if (!query.success) throw new ModuleError(400, 'Een start op eigen initiatief noemt alleen de FHIR-server (iss).');
   return redirectToAuthorization(runtime, request, reply, registration, trustedIssuer(runtime, query.data.iss));
 }
 

@@ -60,7 +60,7 @@ export class ModuleRuntime {
   /** The registration named in the path; an unknown client_id is a 404. */
   registration(clientId: string): ModuleRegistration {
     const registration = this.#byClientId.get(clientId);
-    if (registration === undefined) throw new ModuleError(404, 'This module is not known here.');
+    if (registration === undefined) throw new ModuleError(404, 'Deze module is hier onbekend.');
     return registration;
   }
 
@@ -77,10 +77,10 @@ export class ModuleRuntime {
    */
   async active(request: FastifyRequest, registration: ModuleRegistration): Promise<ActiveLaunch> {
     const active = await this.sessions.context(request, registration.clientId);
-    if (active === undefined) throw new ModuleError(401, 'There is no active launch of this module. Start it from your PGO.');
+    if (active === undefined) throw new ModuleError(401, 'Deze module is niet gestart. Start hem vanuit uw PGO.');
     const { context } = active;
     if (context.expiresAt === undefined || context.expiresAt - this.clock() > REFRESH_MARGIN) return active;
-    const ended = new ModuleError(401, 'Your session with the care provider has ended. Start the module again from your PGO.');
+    const ended = new ModuleError(401, 'Uw sessie bij de zorgaanbieder is afgelopen. Start de module opnieuw vanuit uw PGO.');
     if (context.refreshToken === undefined) {
       if (context.expiresAt > this.clock()) return active;
       await this.sessions.update(active.sid, registration.clientId, undefined);

@@ -3,6 +3,7 @@ import type { JWK } from 'jose';
 import { hasFormToken } from '@koppelmij/service-kit';
 import { randomToken, tupleKey, type KeyValueStore } from '@koppelmij/core';
 import type { AuthorizationServer, SmartMetadata } from './discovery.ts';
+import type { LaunchSummary } from './launch-summary.ts';
 
 /** What W12 leaves behind for W15, keyed by session and `state` (spec W12: "stores state, code_verifier and iss server-side"). */
 export interface PendingLaunch {
@@ -41,6 +42,8 @@ export interface ModuleContext {
   fhirUser?: string;
   dpopJwk: JWK;
   smart: SmartMetadata;
+  /** What the app page shows of its launch (launch-summary.ts); no token inside. */
+  launch?: LaunchSummary;
 }
 
 interface SessionRecord {

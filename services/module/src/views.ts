@@ -1,6 +1,8 @@
 import { html, page, type SafeHtml } from '@koppelmij/service-kit';
 import { patientDisplayName, type Patient, type Task } from './fhir-resources.ts';
 import type { ModuleRegistration } from './registrations.ts';
+import type { LaunchSummary } from './launch-summary.ts';
+import { demoTraceSection, launchSection } from './views-launch.ts';
 
 const SERVICE = { service: 'Module', accent: '#6a1b9a' };
 
@@ -16,24 +18,29 @@ export function indexPage(registrations: readonly ModuleRegistration[], publicUr
 <td><code>${publicUrl}/m/${r.clientId}/launch</code></td></tr>`,
   );
   return page(
-    'Sample module',
-    html`<p>A SMART on FHIR app with a backend. Start it from your PGO; it cannot be opened directly.</p>
-<table><tr><th>module</th><th>client_id</th><th>client authentication</th><th>launch URL</th></tr>${rows}</table>`,
+    'Voorbeeldmodule',
+    html`<p>Een SMART on FHIR-app met een backend. Start hem vanuit uw PGO; hij kan niet direct worden geopend.</p>
+<table><tr><th scope="col">module</th><th scope="col">client_id</th><th scope="col">clientauthenticatie</th><th scope="col">launch-URL</th></tr>${rows}</table>`,
     SERVICE,
   );
 }
 
 /**
- * An error page. `code` is an OAuth error code or HTTP status from the other side, never a token
- * or a free-text description; `back` links to the form for a correctable input error.
+ * An error page. `code` is an OAuth error code or HTTP status from the other side, never a token;
+ * `description` the authorization server's `error_description` (RFC syntax only); `back` links to
+ * the form for a correctable input error, `home` to the PGO the person came from.
  */
-export function errorPage(message: string, options: { code?: string; back?: string } = {}): string {
-  const { code, back } = options;
+export function errorPage(message: string, options: { code?: string; back?: string; description?: string; home?: string } = {}): string {
+  const { code, back, description, home } = options;
   return page(
-    'Module error',
-    html`<div class="card error" data-testid="module-error"><p>${message}</p>
-${code === undefined ? '' : html`<p class="muted">Code: <code data-testid="module-error-code">${code}</code></p>`}</div>
-${back === undefined ? html`<p class="muted">Return to your PGO and start the module again.</p>` : html`<p><a href="${back}">Back to the form</a></p>`}`,
+    'De module kan niet verder',
+    html`<div class="card error" data-testid="module-error"><p data-testid="module-error-message">${message}</p>
+${description !== undefined && html`<p>Toelichting van de zorgaanbieder: <q data-testid="module-error-description">${description}</q></p>`}
+${code === undefined ? '' : html`<p class="muted">Foutcode: <code data-testid="module-error-code">${code}</code></p>`}</div>
+${back === undefined
+  ? html`<p>${home === undefined ? 'Ga terug naar uw PGO en start de module opnieuw.' : html`<a href="${home}" data-testid="module-error-home">Terug naar uw PGO</a> en start de module daar opnieuw.`}</p>`
+  : html`<p><a href="${back}">Terug naar het formulier</a></p>`}
+${demoTraceSection(home)}`,
     SERVICE,
   );
 }
@@ -46,6 +53,9 @@ export interface AppView {
   csrf: string;
   /** identity-check.md: a representative acts for the patient. */
   representation?: boolean;
+  launch?: LaunchSummary | undefined;
+  /** The PGO's URL, for the demo's link to this launch's trace. */
+  pgoUrl?: string | undefined;
 }
 
 /** `GET /m/:client_id/app`: the patient, the Task and the form. */
@@ -55,35 +65,38 @@ export function appPage(view: AppView): string {
   return page(
     registration.clientName,
     html`<div class="card"><p>Patient: <b data-testid="module-patient-name">${patientDisplayName(patient)}</b></p>
-${view.representation === true && html`<p data-testid="module-on-behalf">Acting on behalf of ${patientDisplayName(patient)}</p>`}
+${view.representation === true && html`<p data-testid="module-on-behalf">U handelt namens ${patientDisplayName(patient)}</p>`}
 ${task === undefined
-  ? html`<p class="muted" data-testid="module-standalone">Started on your own: no task of your care provider.</p>`
-  : html`<p>Task: <code data-testid="module-task-id">${task.id}</code> <span class="muted">(${task.status})</span></p>
+  ? registration.pgoDomain
+    ? html`<p class="muted" data-testid="module-standalone">Deze module hoort bij uw PGO: wat u invult, komt in uw PGO-dossier en niet bij uw zorgaanbieder.</p>`
+    : html`<p class="muted" data-testid="module-standalone">Op eigen initiatief gestart: er is geen taak van uw zorgaanbieder. Wat u invult, gaat naar uw zorgaanbieder.</p>`
+  : html`<p>Taak: <code data-testid="module-task-id">${task.id}</code> <span class="muted">(${task.status})</span></p>
 ${task.description ?? task.code?.text ? html`<p data-testid="module-task-description">${task.description ?? task.code?.text}</p>` : ''}`}</div>
 <form method="post" action="/m/${registration.clientId}/submit" class="card">
 <input type="hidden" name="csrf" value="${view.csrf}">${form}
-<p><button type="submit" data-testid="module-submit">Submit</button></p></form>`,
+<p><button type="submit" data-testid="module-submit">Versturen</button></p></form>
+${view.launch !== undefined && launchSection(view.launch)}${demoTraceSection(view.pgoUrl)}`,
     SERVICE,
   );
 }
 
 function bloodPressureFields(): SafeHtml {
-  return html`<p><label>Systolic (mmHg) <input name="systolic" type="number" min="60" max="260" required data-testid="module-systolic"></label></p>
-<p><label>Diastolic (mmHg) <input name="diastolic" type="number" min="30" max="160" required data-testid="module-diastolic"></label></p>`;
+  return html`<p><label>Bovendruk (systolisch, mmHg) <input name="systolic" type="number" min="60" max="260" required data-testid="module-systolic"></label></p>
+<p><label>Onderdruk (diastolisch, mmHg) <input name="diastolic" type="number" min="30" max="160" required data-testid="module-diastolic"></label></p>`;
 }
 
 function questionnaireFields(): SafeHtml {
   const options = [1, 2, 3, 4, 5].map((n) => html`<option value="${n}">${n}</option>`);
-  return html`<p><label>How are you today? (1 = bad, 5 = very good) <select name="score" data-testid="module-score">${options}</select></label></p>
-<p><label>Remark <textarea name="remark" maxlength="500" data-testid="module-remark"></textarea></label></p>`;
+  return html`<p><label>Hoe gaat het vandaag met u? (1 = slecht, 5 = heel goed) <select name="score" data-testid="module-score">${options}</select></label></p>
+<p><label>Opmerking <textarea name="remark" maxlength="500" data-testid="module-remark"></textarea></label></p>`;
 }
 
 /** Shown after terugkeer when the token response named no `return_url` (spec §4.5). */
 export function donePage(registration: ModuleRegistration): string {
   return page(
     registration.clientName,
-    html`<div class="card ok" data-testid="module-done"><p>Thank you. Your result was sent to your care provider.</p></div>
-<p class="muted">You can close this window and return to your PGO.</p>`,
+    html`<div class="card ok" data-testid="module-done"><p>${registration.pgoDomain ? 'Dank u. Uw meting staat nu in uw PGO-dossier.' : 'Dank u. Uw meting is naar uw zorgaanbieder gestuurd.'}</p></div>
+<p class="muted">U kunt dit venster sluiten en teruggaan naar uw PGO.</p>`,
     SERVICE,
   );
 }

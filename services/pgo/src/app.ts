@@ -6,7 +6,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, registerCors, registerFormProtection, registerSecurityHeaders, browserOrigins, type SigningKey } from '@koppelmij/service-kit';
+import { endKeepAliveOnClose, html, loadSigningKey, loggerOptions, registerCors, registerFormProtection, registerSecurityHeaders, browserOrigins, type DemoSwitches, type SigningKey } from '@koppelmij/service-kit';
 import { Accounts } from './accounts.ts';
 import { registerAccessLog } from './access-log.ts';
 import { registerCollect } from './collect.ts';
@@ -33,6 +33,7 @@ import { PgoDomainStore } from './pgo-domain/store.ts';
 import { pgoDomainCards } from './pgo-domain/views.ts';
 import { dossierPage, errorPage, startPage } from './views.ts';
 import { selfStartSection } from './views-levels.ts';
+import { demoSection, registerDemo } from './demo.ts';
 
 /** What tests (and the one-process demo) may inject instead of the defaults. */
 export interface PgoDeps {
@@ -46,6 +47,8 @@ export interface PgoDeps {
   registrations?: Registrations;
   /** Default: read from `PGO_ACCOUNTS_FILE`. */
   accounts?: Accounts;
+  /** The one-process demo's switches (scripts/stack.ts); never set in production. */
+  demo?: DemoSwitches;
 }
 
 /** Builds the PGO app; the caller listens (main.ts) or injects (tests). */
@@ -93,22 +96,22 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   // Every bad input is a 4xx page (DESIGN.md conventions); only the unforeseen is a 500, logged.
   app.setErrorHandler((error: FastifyError | PageError, request, reply) => {
     let status = 500;
-    let title = 'Something went wrong';
-    let message = 'An unexpected error occurred. Please try again.';
+    let title = 'Er ging iets mis';
+    let message = 'Er ging onverwacht iets mis. Probeer het opnieuw.';
     if (error instanceof PageError) {
       ({ status, title, message } = error);
       request.log[status >= 500 ? 'warn' : 'info']({ err: error }, 'request refused');
     } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       ({ statusCode: status } = error);
-      title = 'Bad request';
-      message = 'The request is malformed.';
+      title = 'Ongeldig verzoek';
+      message = 'Dit verzoek is niet goed opgebouwd.';
     } else {
       request.log.error({ err: error }, 'unhandled error');
     }
     return reply.code(status).type('text/html; charset=utf-8').send(errorPage(title, message));
   });
   app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).type('text/html; charset=utf-8').send(errorPage('Not found', 'This page does not exist.')),
+    reply.code(404).type('text/html; charset=utf-8').send(errorPage('Niet gevonden', 'Deze pagina bestaat niet.')),
   );
 
   app.get('/', async (request, reply) => reply.type('text/html; charset=utf-8').send(startPage(await ctx.sessions.load(request))));
@@ -124,7 +127,7 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
     const pgoDomain = [...ctx.registrations.modules.values()].filter((m) => m.integrationLevel === 'PS');
     const results = pgoDomain.length ? await new PgoDomainStore(ctx.store).observations(dossier.bsn) : [];
     const selfStart = selfStartSection(ctx.registrations, config.dvaFhirUrl, pgoDomainCards(dossier, session.data.csrf, pgoDomain, results)); // spec §5 levels L, S, PS
-    return reply.type('text/html; charset=utf-8').send(dossierPage(session, dossier, data, notice, selfStart));
+    return reply.type('text/html; charset=utf-8').send(dossierPage(session, dossier, data, notice, html`${selfStart}${demoSection(request, deps.demo, session.data.csrf, dossier.bsn)}`));
   });
 
   // RFC 7517 §5: the public key of the PGO's client assertions (its `jwks_uri` at the DVA).
@@ -140,5 +143,6 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   registerReturn(app, ctx);
   await registerSmartAs(app, ctx); // options 2a/2b (docs/option-2a-2b.md)
   registerAccessLog(app, ctx); // the DVA's AuditEvents of the dossier (docs/decisions.md I93)
+  if (deps.demo !== undefined) registerDemo(app, ctx, deps.demo); // docs/decisions.md I138, I139
   return app;
 }

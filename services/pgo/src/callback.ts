@@ -9,7 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import {
   AuthorizationErrorResponse, AuthorizationResponseError, authorizationResponseState, readAuthorizationResponse,
 } from '@koppelmij/core/authorization';
-import { BadRequest } from './errors.ts';
+import { BadRequest, Refused } from './errors.ts';
 import type { Flow, Session, Sessions } from './session.ts';
 
 export interface CallbackOptions<K extends Flow['kind']> {
@@ -18,7 +18,7 @@ export interface CallbackOptions<K extends Flow['kind']> {
   /** The issuer the request went to, and whether it advertises `authorization_response_iss_parameter_supported`. */
   issuer: string;
   issRequired: boolean;
-  /** The answer to a `state` of no such flow in this session, e.g. "This answer does not belong to a collect started in this browser." */
+  /** The answer to a `state` of no such flow in this session, e.g. "Dit antwoord hoort niet bij een ophaalactie die in deze browser begon." */
   foreign: string;
   /** The start of the answer to the server's refusal, e.g. "The care provider did not give access"; its code follows. */
   refused: string;
@@ -46,17 +46,18 @@ export async function readCallback<K extends Flow['kind']>(sessions: Sessions, r
     return { session, flow: flow as Extract<Flow, { kind: K }>, code };
   } catch (error) {
     if (!(error instanceof AuthorizationResponseError)) throw error;
-    if (error instanceof AuthorizationErrorResponse) throw new BadRequest(`${options.refused} (${error.error}).`);
+    // RFC 6749 §4.1.2.1: a refusal (e.g. consent denied) is no bad request (docs/decisions.md I136)
+    if (error instanceof AuthorizationErrorResponse) throw new Refused(`${options.refused} (${error.error}).`);
     throw new BadRequest(REFUSED[error.code]);
   }
 }
 
 const REFUSED: Record<AuthorizationResponseError['code'], string> = {
-  state_mismatch: 'The answer has no valid state.',
-  issuer_mismatch: 'This answer comes from another server than the one asked.',
-  issuer_missing: 'This answer does not name the server it comes from.',
-  invalid_authorization_response: 'The answer is malformed: it lacks a code or repeats a parameter.',
-  authorization_error: 'The server did not give access.',
+  state_mismatch: 'Het antwoord heeft geen geldige state.',
+  issuer_mismatch: 'Dit antwoord komt van een andere server dan die het werd gevraagd.',
+  issuer_missing: 'Dit antwoord noemt niet de server waar het vandaan komt.',
+  invalid_authorization_response: 'Het antwoord is niet goed opgebouwd: er ontbreekt een code of een parameter staat er dubbel in.',
+  authorization_error: 'De server gaf geen toegang.',
 };
 
 /**

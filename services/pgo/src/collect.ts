@@ -41,8 +41,8 @@ export function registerCollect(app: FastifyInstance, ctx: PgoContext): void {
     const { session, flow, code } = await readCallback(sessions, request, {
       kinds: ['collect'],
       ...dvaIssuer(config),
-      foreign: 'This answer does not belong to a collect started in this browser.',
-      refused: 'The care provider did not give access',
+      foreign: 'Dit antwoord hoort niet bij een ophaalactie die in deze browser begon.',
+      refused: 'Uw zorgaanbieder gaf geen toegang en er is niets opgehaald; weigerde u de toestemming, dan kunt u het later opnieuw proberen',
     });
     const { session: live, dossier } = requireDossier(session, flow.bsn);
 

@@ -83,7 +83,7 @@ export class DigidClient {
     const body = new URLSearchParams({ grant_type: 'authorization_code', code: input.code, redirect_uri: redirectUri, code_verifier: input.codeVerifier });
     const json = await this.#json(metadata.token_endpoint, { method: 'POST', headers: { authorization: `Basic ${basic}` }, body });
     const idToken = (json as { id_token?: unknown }).id_token;
-    if (typeof idToken !== 'string') throw new UpstreamError('DigiD', 'DigiD sent no id_token.');
+    if (typeof idToken !== 'string') throw new UpstreamError('DigiD', 'DigiD stuurde geen id_token.');
 
     let payload;
     try {
@@ -95,16 +95,16 @@ export class DigidClient {
         requiredClaims: ['sub', 'exp', 'iat'],
       }));
     } catch (cause) {
-      throw new UpstreamError('DigiD', 'The DigiD id_token is not valid.', { cause });
+      throw new UpstreamError('DigiD', 'Het id_token van DigiD is niet geldig.', { cause });
     }
     // OIDC Core §3.1.3.7 (4)-(5): with several audiences, `azp` must be this client.
     if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== clientId) {
-      throw new UpstreamError('DigiD', 'The DigiD id_token is not valid.');
+      throw new UpstreamError('DigiD', 'Het id_token van DigiD is niet geldig.');
     }
     // OIDC Core §3.1.3.7 (11): the nonce of this authentication request.
-    if (payload.nonce !== input.nonce) throw new UpstreamError('DigiD', 'The DigiD id_token is not valid.');
+    if (payload.nonce !== input.nonce) throw new UpstreamError('DigiD', 'Het id_token van DigiD is niet geldig.');
     const claims = IdTokenClaims.safeParse(payload);
-    if (!claims.success) throw new UpstreamError('DigiD', 'The DigiD id_token lacks the person\u2019s details.');
+    if (!claims.success) throw new UpstreamError('DigiD', 'Het id_token van DigiD mist de gegevens van de persoon.');
     return claims.data;
   }
 
@@ -112,7 +112,7 @@ export class DigidClient {
     this.#metadata ??= (async () => {
       const parsed = Metadata.safeParse(await this.#json(`${this.#options.issuer}/.well-known/openid-configuration`, {}));
       // OpenID Connect Discovery §4.3: "MUST be identical to the Issuer URL".
-      if (!parsed.success || parsed.data.issuer !== this.#options.issuer) throw new UpstreamError('DigiD', 'DigiD\u2019s metadata is not usable.');
+      if (!parsed.success || parsed.data.issuer !== this.#options.issuer) throw new UpstreamError('DigiD', 'De metadata van DigiD zijn niet bruikbaar.');
       const jwks = createRemoteJWKSet(new URL(parsed.data.jwks_uri), { [customFetch]: this.#options.fetch });
       return { metadata: parsed.data, jwks };
     })();
@@ -126,12 +126,12 @@ export class DigidClient {
     try {
       response = await this.#options.fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     } catch (cause) {
-      throw new UpstreamError('DigiD', 'DigiD could not be reached.', { cause });
+      throw new UpstreamError('DigiD', 'DigiD is niet bereikbaar.', { cause });
     }
     const json: unknown = await response.json().catch(() => undefined);
     if (response.status !== 200 || typeof json !== 'object' || json === null) {
       const error = oauthErrorCode((json as { error?: unknown } | null | undefined)?.error);
-      throw new UpstreamError('DigiD', error ? `DigiD refused the login (${error}).` : 'DigiD refused the login.', { error, status: response.status });
+      throw new UpstreamError('DigiD', error ? `DigiD weigerde het inloggen (${error}).` : 'DigiD weigerde het inloggen.', { error, status: response.status });
     }
     return json;
   }
@@ -153,8 +153,8 @@ export function registerDigidLogin(app: FastifyInstance, sessions: Sessions, dig
       kinds: ['login'],
       issuer: digid.issuer,
       issRequired: await digid.issRequired(),
-      foreign: 'This login answer does not belong to a login started in this browser.',
-      refused: 'DigiD did not log you in',
+      foreign: 'Dit antwoord hoort niet bij een inlog die in deze browser begon.',
+      refused: 'DigiD heeft u niet ingelogd',
     });
 
     const person = await digid.login({ code, codeVerifier: flow.codeVerifier, nonce: flow.nonce });

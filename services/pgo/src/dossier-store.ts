@@ -103,24 +103,24 @@ export class DossierStore {
    */
   async collectToken(bsn: string): Promise<{ accessToken: string; patient: string }> {
     const stored = await this.#store.get<StoredTokens>(tupleKey('pgo:dva-tokens', bsn));
-    if (!stored) throw new Conflict('Collect the tasks from your care provider first.');
+    if (!stored) throw new Conflict('Haal eerst de taken op bij uw zorgaanbieder.');
     if (stored.expiresAt === undefined || stored.expiresAt - EXPIRY_MARGIN > this.#clock()) {
       return { accessToken: stored.accessToken, patient: stored.patient };
     }
-    if (stored.refreshToken === undefined) throw new Conflict('Your access to the care provider has expired. Collect the tasks again.');
+    if (stored.refreshToken === undefined) throw new Conflict('Uw toegang bij de zorgaanbieder is verlopen. Haal de taken opnieuw op.');
     let fresh: DvaTokens;
     try {
       fresh = await this.#dva.refreshTokenGrant(stored.refreshToken);
     } catch (error) {
       if (error instanceof UpstreamError && error.error === 'invalid_grant') {
         await this.#store.delete(tupleKey('pgo:dva-tokens', bsn));
-        throw new Conflict('Your access to the care provider has ended. Collect the tasks again.');
+        throw new Conflict('Uw toegang bij de zorgaanbieder is beëindigd. Haal de taken opnieuw op.');
       }
       throw error;
     }
     // The renewed token must still be about the same person at the DVA.
     if (fresh.patient !== undefined && fresh.patient !== stored.patient) {
-      throw new UpstreamError('DVA', 'The DVA renewed the access for another patient.');
+      throw new UpstreamError('DVA', 'De zorgaanbieder vernieuwde de toegang voor een andere patiënt.');
     }
     // RFC 6749 §6: a new refresh token replaces the old one; otherwise the old one stays valid.
     await this.saveTokens(bsn, { ...fresh, refresh_token: fresh.refresh_token ?? stored.refreshToken, patient: stored.patient });

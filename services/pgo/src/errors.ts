@@ -18,28 +18,35 @@ export class PageError extends Error {
 /** 400: the request itself is wrong (a missing or repeated parameter, a bad `state`). */
 export class BadRequest extends PageError {
   constructor(message: string) {
-    super(400, 'Bad request', message);
+    super(400, 'Ongeldig verzoek', message);
+  }
+}
+
+/** The care provider refused (RFC 6749 §4.1.2.1), e.g. the person declined consent: no "Bad request" (docs/decisions.md I136). */
+export class Refused extends PageError {
+  constructor(message: string) {
+    super(400, 'Geen toegang gekregen', message);
   }
 }
 
 /** 403: the session may not act on this dossier, or the form's CSRF token is wrong. */
 export class Forbidden extends PageError {
   constructor(message: string) {
-    super(403, 'Not allowed', message);
+    super(403, 'Niet toegestaan', message);
   }
 }
 
 /** 404: no such dossier or Task. */
 export class NotFound extends PageError {
   constructor(message: string) {
-    super(404, 'Not found', message);
+    super(404, 'Niet gevonden', message);
   }
 }
 
 /** 409: the dossier is not in a state for this action (nothing collected yet, token expired, finished Task). */
 export class Conflict extends PageError {
   constructor(message: string) {
-    super(409, 'Not possible now', message);
+    super(409, 'Nu niet mogelijk', message);
   }
 }
 
@@ -53,7 +60,7 @@ export class UpstreamError extends PageError {
   readonly upstreamStatus: number | undefined;
 
   constructor(peer: string, message: string, details: { error?: string; status?: number; cause?: unknown } = {}) {
-    super(502, `${peer} error`, message, { cause: details.cause });
+    super(502, `Fout bij ${peer}`, message, { cause: details.cause });
     this.peer = peer;
     this.error = details.error;
     this.upstreamStatus = details.status;

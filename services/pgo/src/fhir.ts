@@ -44,7 +44,7 @@ export class FhirClient implements LaunchChainReader {
     const resource = await this.#get(`${this.base}/${type}/${encodeURIComponent(id)}`, true);
     if (resource === undefined) return undefined;
     if (resource.resourceType !== type || resource.id !== id) {
-      throw new UpstreamError('DVA FHIR', `The DVA returned another resource than ${type}/${id}.`);
+      throw new UpstreamError('DVA FHIR', `De zorgaanbieder gaf een ander gegeven terug dan ${type}/${id}.`);
     }
     return resource;
   }
@@ -58,7 +58,7 @@ export class FhirClient implements LaunchChainReader {
     let url: string | undefined = `${this.base}/${type}?${new URLSearchParams(params)}`;
     for (let page = 0; url !== undefined && page < (this.#options.maxPages ?? 10); page++) {
       const bundle = await this.#get(url, false);
-      if (bundle?.resourceType !== 'Bundle') throw new UpstreamError('DVA FHIR', 'The DVA answered a search without a Bundle.');
+      if (bundle?.resourceType !== 'Bundle') throw new UpstreamError('DVA FHIR', 'De zorgaanbieder beantwoordde een zoekvraag zonder Bundle.');
       for (const entry of arrayOf(bundle.entry)) {
         const resource = (entry as { resource?: FhirResource }).resource;
         const mode = (entry as { search?: { mode?: string } }).search?.mode;
@@ -79,22 +79,22 @@ export class FhirClient implements LaunchChainReader {
         signal: AbortSignal.timeout(10_000),
       });
     } catch (cause) {
-      throw new UpstreamError('DVA FHIR', 'The DVA could not be reached.', { cause });
+      throw new UpstreamError('DVA FHIR', 'De zorgaanbieder is niet bereikbaar.', { cause });
     }
     if (allowMissing && (response.status === 404 || response.status === 410)) return undefined;
     // identity-check.md "Gate": the DVA keeps data back until its identity check said `match`
     if (response.status === 403 && isIdentityGate(await response.json().catch(() => undefined))) throw new IdentityCheckRequired();
     if (response.status === 401 || response.status === 403) {
-      throw new UpstreamError('DVA FHIR', 'The DVA no longer accepts this PGO\u2019s access. Collect the tasks again.', {
+      throw new UpstreamError('DVA FHIR', 'De zorgaanbieder aanvaardt de toegang van deze PGO niet meer. Haal de taken opnieuw op.', {
         status: response.status,
       });
     }
     if (response.status !== 200) {
-      throw new UpstreamError('DVA FHIR', 'The DVA could not deliver the data.', { status: response.status });
+      throw new UpstreamError('DVA FHIR', 'De zorgaanbieder kon de gegevens niet leveren.', { status: response.status });
     }
     const json: unknown = await response.json().catch(() => undefined);
     if (typeof json !== 'object' || json === null || typeof (json as FhirResource).resourceType !== 'string') {
-      throw new UpstreamError('DVA FHIR', 'The DVA sent something that is not a FHIR resource.');
+      throw new UpstreamError('DVA FHIR', 'De zorgaanbieder stuurde iets dat geen FHIR-resource is.');
     }
     return json as FhirResource;
   }

@@ -14,43 +14,43 @@ export type RefusalReason = 'mismatch' | 'insufficient-data' | 'unavailable' | '
 
 const EXPLANATIONS: Record<RefusalReason, (name: string) => SafeHtml> = {
   mismatch: (name) =>
-    html`<p>You opened the dossier of <b>${name}</b>, but at the care provider (DigiD) you logged in for <b>someone else</b>.</p>
-      <p>Data of another person must never end up in this dossier, so the PGO fetched nothing and stored nothing.</p>
-      <p>Collect again and choose <b>${name}</b> at DigiD.</p>`,
+    html`<p>U opende het dossier van <b>${name}</b>, maar bij de zorgaanbieder (DigiD) logde u in voor <b>iemand anders</b>.</p>
+      <p>Gegevens van een ander mogen nooit in dit dossier komen. Daarom heeft de PGO niets opgehaald en niets bewaard.</p>
+      <p>Haal de gegevens opnieuw op en kies bij DigiD voor <b>${name}</b>.</p>`,
   'insufficient-data': (name) =>
-    html`<p>The care provider could not confirm that its records are those of <b>${name}</b>: it holds too little identifying data to be sure.</p>
-      <p>To keep another person's data out of this dossier, the PGO fetched nothing and stored nothing. Ask the care provider to complete its records.</p>`,
+    html`<p>De zorgaanbieder kon niet bevestigen dat zijn gegevens van <b>${name}</b> zijn: hij heeft te weinig identificerende gegevens om zeker te zijn.</p>
+      <p>Om gegevens van een ander uit dit dossier te houden, heeft de PGO niets opgehaald en niets bewaard. Vraag de zorgaanbieder zijn gegevens aan te vullen.</p>`,
   unavailable: (name) =>
-    html`<p>The care provider's identity check could not be carried out, so it is not certain that its records are those of <b>${name}</b>.</p>
-      <p>The PGO fetched nothing and stored nothing. Try again later.</p>`,
+    html`<p>De identiteitscontrole van de zorgaanbieder kon niet worden uitgevoerd. Het is dus niet zeker dat zijn gegevens van <b>${name}</b> zijn.</p>
+      <p>De PGO heeft niets opgehaald en niets bewaard. Probeer het later opnieuw.</p>`,
   'no-identity': (name) =>
-    html`<p>The care provider did not say whose records it gave access to, so the PGO cannot compare them with <b>${name}</b>.</p>
-      <p>The PGO fetched nothing and stored nothing.</p>`,
+    html`<p>De zorgaanbieder zei niet van wie de gegevens zijn waartoe hij toegang gaf. De PGO kan ze dus niet vergelijken met <b>${name}</b>.</p>
+      <p>De PGO heeft niets opgehaald en niets bewaard.</p>`,
   'check-required': (name) =>
-    html`<p>The care provider gives data only after its identity check has confirmed that its records are those of <b>${name}</b>, and that check has not succeeded for this login.</p>
-      <p>To keep another person's data out of this dossier, the PGO stored nothing. Collect again and make sure you choose <b>${name}</b> at DigiD.</p>`,
+    html`<p>De zorgaanbieder geeft gegevens pas als zijn identiteitscontrole heeft bevestigd dat ze van <b>${name}</b> zijn, en die controle is voor deze inlog niet gelukt.</p>
+      <p>Om gegevens van een ander uit dit dossier te houden, heeft de PGO niets bewaard. Haal de gegevens opnieuw op en kies bij DigiD voor <b>${name}</b>.</p>`,
 };
 
 /** The refusal page: whose dossier is open, why nothing was stored, what to do. */
 export function identityWarningPage(dossier: DossierRef, reason: RefusalReason): string {
   return renderPage(
-    'Not stored: another person?',
+    'Niet bewaard: een andere persoon?',
     html`<div class="card error" data-testid="identity-warning" data-reason="${reason}">${EXPLANATIONS[reason](dossier.name)}</div>
-      <p><a data-testid="identity-warning-back" href="/dossier/${dossier.bsn}">Back to the dossier of ${dossier.name}</a></p>`,
+      <p><a data-testid="identity-warning-back" href="/dossier/${dossier.bsn}">Terug naar het dossier van ${dossier.name}</a></p>`,
   );
 }
 
 /** Safeguard 4.3.1: asked after the redirect back, before the code is redeemed. */
 export function confirmPage(session: Session, dossier: DossierRef, state: string, dataServices: string[]): string {
   return renderPage(
-    'Store the data?',
+    'Gegevens bewaren?',
     html`<div class="card" data-testid="confirm-collect">
-      <p>You chose to store data from <b>${dataServices.join(', ')}</b> in the dossier of <b data-testid="confirm-dossier-name">${dossier.name}</b>. Are you sure?</p>
-      <p class="muted">Only continue when you logged in at DigiD for ${dossier.name}.</p>
+      <p>U koos ervoor gegevens van <b>${dataServices.join(', ')}</b> te bewaren in het dossier van <b data-testid="confirm-dossier-name">${dossier.name}</b>. Weet u het zeker?</p>
+      <p class="muted">Ga alleen verder als u bij DigiD inlogde voor ${dossier.name}.</p>
       <form method="post" action="/dossier/${dossier.bsn}/confirm">
         <input type="hidden" name="csrf" value="${session.data.csrf}"><input type="hidden" name="state" value="${state}">
-        <button type="submit" name="decision" value="approve" data-testid="confirm-approve">Yes, store it in this dossier</button>
-        <button type="submit" name="decision" value="cancel" data-testid="confirm-cancel">No, cancel</button>
+        <button type="submit" name="decision" value="approve" data-testid="confirm-approve">Ja, bewaar ze in dit dossier</button>
+        <button type="submit" name="decision" value="cancel" data-testid="confirm-cancel" class="secondary">Nee, annuleren</button>
       </form></div>`,
   );
 }
@@ -67,16 +67,16 @@ export interface QuarantinedPerson {
 export function quarantinePage(session: Session, dossier: DossierRef, person: QuarantinedPerson, tasks: TaskSummary[]): string {
   const csrf = html`<input type="hidden" name="csrf" value="${session.data.csrf}">`;
   return renderPage(
-    'Quarantine',
+    'Quarantaine',
     html`<div class="card" data-testid="quarantine">
-      <p>The care provider's data has been fetched but is <b>not yet</b> in the dossier of <b>${dossier.name}</b>.</p>
-      <p>It is about: <b data-testid="quarantine-person">${person.name}</b>${person.birthDate !== undefined && html`, born ${person.birthDate}`}.</p>
+      <p>De gegevens van de zorgaanbieder zijn opgehaald, maar staan <b>nog niet</b> in het dossier van <b>${dossier.name}</b>.</p>
+      <p>Ze gaan over: <b data-testid="quarantine-person">${person.name}</b>${person.birthDate !== undefined && html`, geboren ${person.birthDate}`}.</p>
       ${!person.matches &&
-      html`<p class="error" data-testid="identity-warning" data-reason="mismatch">This data does not seem to be about ${dossier.name}. Discard it unless you are sure.</p>`}
+      html`<p class="error" data-testid="identity-warning" data-reason="mismatch">Deze gegevens lijken niet over ${dossier.name} te gaan. Gooi ze weg, tenzij u het zeker weet.</p>`}
       <ul>${tasks.map((t) => html`<li data-testid="quarantine-task-${t.id}">${t.description}</li>`)}</ul>
       <form method="post" action="/dossier/${dossier.bsn}/quarantine">${csrf}
-        <button type="submit" name="decision" value="accept" data-testid="quarantine-accept">Move into the dossier of ${dossier.name}</button>
-        <button type="submit" name="decision" value="discard" data-testid="quarantine-discard">Discard</button>
+        <button type="submit" name="decision" value="accept" data-testid="quarantine-accept">In het dossier van ${dossier.name} zetten</button>
+        <button type="submit" name="decision" value="discard" data-testid="quarantine-discard" class="secondary">Weggooien</button>
       </form></div>`,
   );
 }

@@ -26,8 +26,8 @@ export function registerOption3a(app: FastifyInstance, ctx: PgoContext): void {
     const { session, flow, code } = await readCallback(ctx.sessions, request, {
       kinds: ['launch', 'step-up'],
       ...dvaIssuer(ctx.config),
-      foreign: 'This answer does not belong to a module launch started in this browser.',
-      refused: 'The care provider did not allow the launch',
+      foreign: 'Dit antwoord hoort niet bij een modulestart die in deze browser begon.',
+      refused: 'Uw zorgaanbieder stond de start van de module niet toe',
     });
     requireDossier(session, flow.bsn);
     const launch: PreparedLaunch = { bsn: flow.bsn, taskId: flow.taskId, audience: flow.audience, address: flow.address };

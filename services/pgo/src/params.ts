@@ -16,7 +16,7 @@ const BSN = /^[0-9]{9}$/;
  */
 export function queryParam(request: FastifyRequest, name: string): string | undefined {
   const value = (request.query as Record<string, unknown> | undefined)?.[name];
-  if (Array.isArray(value)) throw new BadRequest(`The parameter "${name}" appears more than once.`);
+  if (Array.isArray(value)) throw new BadRequest(`De parameter "${name}" komt meer dan eens voor.`);
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
@@ -33,8 +33,8 @@ export function pathParam(request: FastifyRequest, name: string): string {
  * @throws {NotFound} the session has no such dossier (the same answer for "not yours" and "none")
  */
 export function requireDossier(session: Session | undefined, bsn: string): { session: Session; dossier: DossierRef } {
-  if (!session?.data.user) throw new Forbidden('Log in first.');
+  if (!session?.data.user) throw new Forbidden('Log eerst in.');
   const dossier = BSN.test(bsn) ? session.data.dossiers.find((d) => d.bsn === bsn) : undefined;
-  if (!dossier) throw new NotFound('There is no such dossier.');
+  if (!dossier) throw new NotFound('Dit dossier bestaat niet.');
   return { session, dossier };
 }

@@ -34,13 +34,13 @@ export function registerReturn(app: FastifyInstance, ctx: PgoContext): void {
     const taskId = queryParam(request, 'task_id');
     const handle = queryParam(request, 'dossier');
     const session = await ctx.sessions.load(request);
-    if (!session?.data.user) throw new Forbidden('Log in again to see the result of the module.');
+    if (!session?.data.user) throw new Forbidden('Log opnieuw in om het resultaat van de module te zien.');
     const dossier =
       handle === undefined ? undefined : session.data.dossiers.find((d) => timingSafeEqualString(dossierHandle(ctx.config.cookieSecret, d.bsn), handle));
-    if (!dossier) throw new NotFound('There is no such dossier.');
+    if (!dossier) throw new NotFound('Dit dossier bestaat niet.');
     const data = await ctx.dossiers.data(dossier.bsn);
     if (taskId === undefined || !isFhirId(taskId) || !data?.tasks.some((t) => t.id === taskId)) {
-      throw new NotFound('This dossier has no such task.');
+      throw new NotFound('Dit dossier heeft zo\u2019n taak niet.');
     }
 
     // spec §4.6: "re-reads GET /Task/{id}, and shows the status and any error".

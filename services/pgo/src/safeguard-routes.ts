@@ -22,7 +22,7 @@ export function registerSafeguardRoutes(app: FastifyInstance, ctx: PgoContext): 
     const state = formField(request, 'state');
     const flow = state === undefined ? undefined : await sessions.takeFlow(session, state);
     // the pending code, taken once (decision D12), for this dossier only
-    if (flow?.kind !== 'confirm' || flow.bsn !== dossier.bsn) throw new BadRequest('This question has expired. Collect again.');
+    if (flow?.kind !== 'confirm' || flow.bsn !== dossier.bsn) throw new BadRequest('Deze vraag is verlopen. Haal de gegevens opnieuw op.');
     if (formField(request, 'decision') !== 'approve') {
       // the code is never redeemed: no token, no data
       session.data.notice = 'Nothing was collected.';
@@ -36,7 +36,7 @@ export function registerSafeguardRoutes(app: FastifyInstance, ctx: PgoContext): 
   app.get('/dossier/:bsn/quarantine', async (request, reply) => {
     const { session, dossier } = requireDossier(await sessions.load(request), pathParam(request, 'bsn'));
     const box = await quarantine.get(dossier.bsn);
-    if (!box) throw new NotFound('There is nothing waiting in quarantine.');
+    if (!box) throw new NotFound('Er wacht niets in quarantaine.');
     return reply.type('text/html; charset=utf-8').send(quarantinePage(session, dossier, box.person, box.data.tasks));
   });
 
@@ -44,7 +44,7 @@ export function registerSafeguardRoutes(app: FastifyInstance, ctx: PgoContext): 
     const { session, dossier } = requireDossier(await sessions.load(request), pathParam(request, 'bsn'));
     checkCsrf(session, request.body);
     const box = await quarantine.take(dossier.bsn);
-    if (!box) throw new NotFound('There is nothing waiting in quarantine.');
+    if (!box) throw new NotFound('Er wacht niets in quarantaine.');
     if (formField(request, 'decision') === 'accept') {
       await dossiers.saveTokens(dossier.bsn, box.tokens);
       await dossiers.saveData(dossier.bsn, box.data);

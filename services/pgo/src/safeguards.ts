@@ -35,7 +35,7 @@ export function confirmsFirst(identity: IdentityConfig, dossier: DossierRef): bo
 /** Safeguard 4.3.1: keeps the code unredeemed and asks (identity-check.md "what the user sees"). */
 export async function askConfirmation(ctx: PgoContext, reply: FastifyReply, session: Session, dossier: DossierRef, code: { code: string; codeVerifier: string }): Promise<FastifyReply> {
   const state = await ctx.sessions.beginFlow(session, { kind: 'confirm', bsn: dossier.bsn, ...code }, CONFIRM_TTL);
-  const services = [`the care provider at ${new URL(ctx.config.dvaFhirUrl).host}`];
+  const services = [`de zorgaanbieder op ${new URL(ctx.config.dvaFhirUrl).host}`];
   return reply.type('text/html; charset=utf-8').send(confirmPage(session, dossier, state, services));
 }
 
@@ -46,7 +46,7 @@ export async function askConfirmation(ctx: PgoContext, reply: FastifyReply, sess
 export async function receiveCollect(ctx: PgoContext, reply: FastifyReply, session: Session, dossier: DossierRef, tokens: DvaTokens): Promise<FastifyReply> {
   const { identity } = ctx.config;
   // spec §2.3 step 6: the token response names the patient.
-  if (tokens.patient === undefined) throw new UpstreamError('DVA', 'The DVA did not say which patient the access is for.');
+  if (tokens.patient === undefined) throw new UpstreamError('DVA', 'De zorgaanbieder zei niet voor welke patiënt de toegang geldt.');
   const patient = tokens.patient;
   const uses = (safeguard: Safeguard) => identity.safeguards.includes(safeguard) && safeguardsApply(identity, dossier, tokens);
   const notices: string[] = [];
@@ -54,7 +54,7 @@ export async function receiveCollect(ctx: PgoContext, reply: FastifyReply, sessi
   const refused = (result: 'match' | RefusalReason): RefusalReason | undefined => {
     if (result === 'match') return undefined;
     if (result === 'mismatch' || identity.required) return result;
-    notices.push('The care provider could not confirm that its data is about the person of this dossier; it was collected because the check is optional here.');
+    notices.push('De zorgaanbieder kon niet bevestigen dat zijn gegevens over de persoon van dit dossier gaan; ze zijn opgehaald omdat de controle hier niet verplicht is.');
     return undefined;
   };
   const refuse = async (reason: RefusalReason) => {

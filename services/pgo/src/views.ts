@@ -5,7 +5,21 @@
 import { html, page, type SafeHtml } from '@koppelmij/service-kit';
 import { isFinished, type DossierData, type TaskSummary } from './dossier-store.ts';
 import type { DossierRef, Session } from './session.ts';
-import { levelBadge } from './views-levels.ts';
+import { dossierLegend, levelBadge } from './views-levels.ts';
+
+/** FHIR Task.status in Dutch (R4 task-status), beside the code the tests read. */
+const STATUS: Record<string, string> = {
+  requested: 'aangevraagd',
+  received: 'ontvangen',
+  accepted: 'geaccepteerd',
+  ready: 'klaar om te starten',
+  'in-progress': 'bezig',
+  'on-hold': 'gepauzeerd',
+  completed: 'afgerond',
+  cancelled: 'geannuleerd',
+  failed: 'mislukt',
+  rejected: 'afgewezen',
+};
 
 const STYLE = { service: 'PGO', accent: '#0b6e4f' };
 
@@ -19,24 +33,24 @@ export function startPage(session: Session | undefined): string {
   const user = session?.data.user;
   if (!user) {
     return renderPage(
-      'Welcome',
-      html`<p>Your personal health environment. Log in with DigiD to see your dossier.</p>
-        <form method="get" action="/login"><button type="submit" data-testid="pgo-login">Log in with DigiD</button></form>`,
+      'Welkom',
+      html`<p>Uw persoonlijke gezondheidsomgeving. Log in met DigiD om uw dossier te zien.</p>
+        <form method="get" action="/login"><button type="submit" data-testid="pgo-login">Inloggen met DigiD</button></form>`,
     );
   }
   return renderPage(
-    'Your dossiers',
+    'Uw dossiers',
     html`<p>${typeof user.act?.name === 'string'
-      ? html`Logged in as <b data-testid="user-name">${user.act.name}</b>, on behalf of <b>${user.name}</b>.`
-      : html`Logged in as <b data-testid="user-name">${user.name}</b>.`}</p>
+      ? html`Ingelogd als <b data-testid="user-name">${user.act.name}</b>, namens <b>${user.name}</b>.`
+      : html`Ingelogd als <b data-testid="user-name">${user.name}</b>.`}</p>
       <ul>${session.data.dossiers.map((d) => html`<li>${dossierLink(d)}</li>`)}</ul>
       <form method="post" action="/logout"><input type="hidden" name="csrf" value="${session.data.csrf}">
-        <button type="submit" data-testid="pgo-logout">Log out</button></form>`,
+        <button type="submit" data-testid="pgo-logout">Uitloggen</button></form>`,
   );
 }
 
 function dossierLink(dossier: DossierRef): SafeHtml {
-  const label = dossier.relation === 'self' ? 'your own dossier' : 'on behalf of';
+  const label = dossier.relation === 'self' ? 'uw eigen dossier' : 'namens deze persoon';
   return html`<a data-testid="dossier-${dossier.bsn}" href="/dossier/${dossier.bsn}">${dossier.name}</a>
     <span class="muted">(${label})</span>`;
 }
@@ -51,20 +65,20 @@ export function dossierPage(session: Session, dossier: DossierRef, data: Dossier
     groups.set(task.groupKey, group);
   }
   const body = html`<p><a href="/">← Dossiers</a></p>
-    <h2>Dossier of ${dossier.name}</h2>
-    ${dossier.relation === 'represented' && html`<p class="muted" data-testid="dossier-on-behalf">You act on behalf of ${dossier.name}. At DigiD, choose ${dossier.name}.</p>`}
+    ${dossier.relation === 'represented' && html`<p class="muted" data-testid="dossier-on-behalf">U handelt namens ${dossier.name}. Kies bij DigiD voor ${dossier.name}.</p>`}
     ${notice !== undefined && html`<div class="card" data-testid="notice">${notice}</div>`}
     <form method="post" action="/dossier/${dossier.bsn}/collect">${csrf}
-      <button type="submit" data-testid="collect">Collect tasks from my care provider</button></form>
+      <button type="submit" data-testid="collect">Taken ophalen bij mijn zorgaanbieder</button></form>
     ${data === undefined
-      ? html`<p class="muted">Nothing collected yet.</p>`
-      : html`<p class="muted">Collected ${new Date(data.collectedAt * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC; ${data.tasks.length} task(s). <a href="/dossier/${dossier.bsn}/access-log" data-testid="access-log-link">Who viewed my record</a></p>`}
+      ? html`<p class="muted">Nog niets opgehaald.</p>`
+      : html`<p class="muted">Opgehaald op ${new Date(data.collectedAt * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC; ${data.tasks.length} ${data.tasks.length === 1 ? 'taak' : 'taken'}. <a href="/dossier/${dossier.bsn}/access-log" data-testid="access-log-link">Wie heeft mijn gegevens bekeken</a></p>`}
     ${[...groups].map(
-      ([key, group]) => html`<section class="card" data-testid="group-${key}"><h3>${group.label}</h3>
+      ([key, group]) => html`<section class="card" data-testid="group-${key}"><h2>${group.label}</h2>
         ${group.tasks.map((task) => taskCard(dossier, task, csrf))}</section>`,
     )}
-    ${selfStart}`;
-  return renderPage(`Dossier of ${dossier.name}`, body);
+    ${selfStart}
+    ${dossierLegend()}`;
+  return renderPage(`Dossier van ${dossier.name}`, body);
 }
 
 function taskCard(dossier: DossierRef, task: TaskSummary, csrf: SafeHtml): SafeHtml {
@@ -72,21 +86,21 @@ function taskCard(dossier: DossierRef, task: TaskSummary, csrf: SafeHtml): SafeH
   const start =
     option !== undefined && !isFinished(task.status)
       ? html`<form method="post" action="/dossier/${dossier.bsn}/tasks/${task.id}/start">${csrf}
-          <button type="submit" data-testid="start-module-${task.id}" data-launch-option="${option}">Start module (optie ${option})</button>
+          <button type="submit" data-testid="start-module-${task.id}" data-launch-option="${option}">Module starten (optie ${option})</button>
           <span class="muted">${task.module?.name}</span></form>`
       : task.link !== undefined && !isFinished(task.status)
         ? html`<form method="post" action="/dossier/${dossier.bsn}/tasks/${task.id}/start">${csrf}
-          <button type="submit" data-testid="open-link-${task.id}">Open</button> <span class="muted">${task.link.name}</span></form>`
+          <button type="submit" data-testid="open-link-${task.id}">Openen</button> <span class="muted">${task.link.name}</span></form>`
       : task.launchProblem !== undefined && !isFinished(task.status)
         ? html`<p class="muted" data-testid="launch-problem-${task.id}">${task.launchProblem}</p>`
         : html``;
   return html`<div class="card" data-testid="task-${task.id}">
     <div><b>${task.description}</b> ${task.level !== undefined && levelBadge(task.level, `module-level-${task.id}`)}</div>
-    <div>Status: <span data-testid="task-status-${task.id}">${task.status}</span></div>
+    <div>Status: <span data-testid="task-status-${task.id}">${task.status}</span> <span class="muted">(${STATUS[task.status] ?? 'onbekend'})</span></div>
     ${start}</div>`;
 }
 
 /** An error page: the title, the fixed message and a way back. */
 export function errorPage(title: string, message: string): string {
-  return renderPage(title, html`<div class="card error" data-testid="error"><p>${message}</p></div><p><a href="/">Back to the start page</a></p>`);
+  return renderPage(title, html`<div class="card error" data-testid="error"><p>${message}</p></div><p><a href="/">Terug naar de startpagina</a></p>`);
 }

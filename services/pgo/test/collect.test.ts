@@ -103,7 +103,7 @@ describe('collect (spec §2.3)', () => {
     expect(page).toContain('Bloeddruk thuis meten'); // ServiceRequest.code.text
     expect(page).toContain('Groep twee'); // groupIdentifier.type.text fallback
     expect(page).toMatch(/data-testid="task-status-task-1">requested</);
-    expect(page).toMatch(/data-testid="start-module-task-1" data-launch-option="3a">Start module \(optie 3a\)/);
+    expect(page).toMatch(/data-testid="start-module-task-1" data-launch-option="3a">Module starten \(optie 3a\)/);
     expect(page).toMatch(/data-testid="start-module-task-2" data-launch-option="1"/);
     expect(page).not.toContain('start-module-task-3'); // completed
     expect(page).toContain('data-testid="launch-problem-task-4"');
@@ -161,8 +161,8 @@ describe('collect (spec §2.3)', () => {
 
   // RFC 9207 §2.4: the DVA advertises authorization_response_iss_parameter_supported
   it.each([
-    ['names another issuer (mix-up)', `&iss=${encodeURIComponent('https://evil.example')}`, 'another server than the one asked'],
-    ['names no issuer', '', 'does not name the server it comes from'],
+    ['names another issuer (mix-up)', `&iss=${encodeURIComponent('https://evil.example')}`, 'andere server dan die het werd gevraagd'],
+    ['names no issuer', '', 'noemt niet de server waar het vandaan komt'],
   ])('refuses a collect answer that %s and never redeems its code', async (_name, iss, text) => {
     const s = await world();
     await login(s);

@@ -27,7 +27,7 @@ export function registerPgoDomainStart(app: FastifyInstance, ctx: PgoContext): v
     checkCsrf(session, request.body);
     const module = ctx.registrations.modules.get(pathParam(request, 'clientId'));
     if (module?.integrationLevel !== 'PS' || module.launchUrl === undefined) {
-      throw new PageError(422, 'This module cannot be started', 'This module is not a module of this PGO.');
+      throw new PageError(422, 'Deze module kan niet worden gestart', 'Deze module hoort niet bij deze PGO.');
     }
     const { family, given, birthDate } = dossier.person ?? {};
     const launch: PgoDomainLaunch = {

@@ -13,8 +13,8 @@ export function pgoDomainCards(dossier: DossierRef, csrf: string, modules: reado
   return html`${modules.map(
     (m) => html`<div class="card" data-testid="offer-${m.clientId}"><b>${m.name}</b> ${levelBadge(m.integrationLevel, `module-level-${m.clientId}`)}
       <form method="post" action="/dossier/${dossier.bsn}/modules/${m.clientId}/start"><input type="hidden" name="csrf" value="${csrf}">
-        <button type="submit" data-testid="start-ps-${m.clientId}" data-launch-option="PS">Start</button>
-        <span class="muted">part of this PGO: your data stay here</span></form>
+        <button type="submit" data-testid="start-ps-${m.clientId}" data-launch-option="PS">Starten</button>
+        <span class="muted">hoort bij deze PGO: uw gegevens blijven hier</span></form>
       <ul data-testid="ps-results-${m.clientId}">${results
         .filter((r) => r.clientId === m.clientId)
         .map((r) => html`<li data-testid="ps-result-${r.id}">${r.text}${r.effective !== undefined ? html` <span class="muted">(${r.effective})</span>` : html``}</li>`)}</ul></div>`,
