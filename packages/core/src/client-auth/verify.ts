@@ -4,6 +4,8 @@
  */
 import { compactVerify, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import { InvalidClient } from '../errors/index.ts';
+import { verifyCompactFast } from '../jws/compact.ts';
+import { keyObjectOf } from '../jws/keys.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { allowedAlgorithms, CLIENT_ASSERTION_TYPE, type ClientAuthProfile } from './algorithms.ts';
@@ -93,7 +95,10 @@ export async function verifyClientAssertion(assertion: string, options: VerifyCl
 
   // security-checklists §3 (4); `algorithms` again so jose enforces the allow-list as well.
   try {
-    await compactVerify(assertion, key, { algorithms: [...algorithms] });
+    // docs/decisions.md I115: node:crypto checks the signature in place; jose decides whatever else
+    const keyObject = keyObjectOf(key);
+    const fast = keyObject === undefined ? undefined : verifyCompactFast(assertion, keyObject, algorithms);
+    if (fast === undefined) await compactVerify(assertion, key, { algorithms: [...algorithms] });
   } catch (cause) {
     throw new InvalidClient('client assertion signature invalid', { cause });
   }

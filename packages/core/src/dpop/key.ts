@@ -1,4 +1,5 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { jwkThumbprintSync } from '../jws/keys.ts';
 import type { DpopAlgorithm } from './algorithms.ts';
 
 /** A client's DPoP key pair (RFC 9449 §2): the private key never leaves the client. */
@@ -22,6 +23,6 @@ export async function generateDpopKey(alg: DpopAlgorithm = 'ES256'): Promise<Dpo
 }
 
 /** RFC 7638 §3 SHA-256 JWK thumbprint, base64url (RFC 9449 §6.1 `jkt`). */
-export function jwkThumbprint(jwk: JWK): Promise<string> {
-  return calculateJwkThumbprint(jwk, 'sha256');
+export async function jwkThumbprint(jwk: JWK): Promise<string> {
+  return jwkThumbprintSync(jwk) ?? calculateJwkThumbprint(jwk, 'sha256');
 }

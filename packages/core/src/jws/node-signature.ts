@@ -1,0 +1,72 @@
+/**
+ * JWS signature checks with `node:crypto`'s synchronous `verify` on a `KeyObject` (RFC 7518 §3,
+ * RFC 8037 §3.1, RFC 9864), for the algorithms the allow-lists contain (decision D2) and their
+ * siblings. jose runs the same OpenSSL operation through WebCrypto, which costs a hop to the libuv
+ * thread pool per signature; here it runs in place (docs/decisions.md I115).
+ */
+import { constants, verify, type KeyObject } from 'node:crypto';
+
+interface AlgorithmSpec {
+  /** The `node:crypto` digest, or null for EdDSA (RFC 8032 hashes internally). */
+  hash: string | null;
+  keyType: 'ec' | 'rsa' | 'ed25519';
+  /** EC only: the OpenSSL curve name and the IEEE P1363 signature length (RFC 7518 §3.4). */
+  curve?: string;
+  signatureLength?: number;
+  /** RSASSA-PSS with a salt as long as the digest (RFC 7518 §3.5). */
+  pss?: boolean;
+}
+
+const ALGORITHMS: Readonly<Record<string, AlgorithmSpec>> = {
+  ES256: { hash: 'sha256', keyType: 'ec', curve: 'prime256v1', signatureLength: 64 },
+  ES384: { hash: 'sha384', keyType: 'ec', curve: 'secp384r1', signatureLength: 96 },
+  ES512: { hash: 'sha512', keyType: 'ec', curve: 'secp521r1', signatureLength: 132 },
+  RS256: { hash: 'sha256', keyType: 'rsa' },
+  RS384: { hash: 'sha384', keyType: 'rsa' },
+  RS512: { hash: 'sha512', keyType: 'rsa' },
+  PS256: { hash: 'sha256', keyType: 'rsa', pss: true },
+  PS384: { hash: 'sha384', keyType: 'rsa', pss: true },
+  PS512: { hash: 'sha512', keyType: 'rsa', pss: true },
+  EdDSA: { hash: null, keyType: 'ed25519' }, // RFC 8037 §3.1; jose implements its Ed25519 curve only
+  Ed25519: { hash: null, keyType: 'ed25519' }, // RFC 9864
+};
+
+// RFC 7518 §3.3, §3.5: "A key of size 2048 bits or larger MUST be used" (jose enforces it too).
+const MIN_RSA_BITS = 2048;
+
+/** True when this module can check `alg` itself; otherwise the caller leaves the JWS to jose. */
+export function supportsAlgorithm(alg: string): boolean {
+  return Object.hasOwn(ALGORITHMS, alg);
+}
+
+/**
+ * True when `key` is a public key of the type `alg` requires: the EC curve of ES256/384/512, an
+ * RSA key of at least 2048 bits for RS and PS, Ed25519 for EdDSA (RFC 7518 §3.1, RFC 8037 §3.1).
+ */
+export function keyFitsAlgorithm(alg: string, key: KeyObject): boolean {
+  const spec = ALGORITHMS[alg];
+  if (spec === undefined || key.type !== 'public' || key.asymmetricKeyType !== spec.keyType) return false;
+  const details = key.asymmetricKeyDetails ?? {};
+  if (spec.keyType === 'ec') return details.namedCurve === spec.curve;
+  if (spec.keyType === 'rsa') return (details.modulusLength ?? 0) >= MIN_RSA_BITS;
+  return true;
+}
+
+/**
+ * Whether `signature` is `alg`'s signature of `signingInput` (the ASCII of `header.payload`, RFC
+ * 7515 §5.2 step 8) under `key`. The caller has checked {@link keyFitsAlgorithm}.
+ */
+export function signatureValid(alg: string, key: KeyObject, signingInput: string, signature: Buffer): boolean {
+  const spec = ALGORITHMS[alg];
+  if (spec === undefined) return false;
+  const data = Buffer.from(signingInput, 'latin1');
+  if (spec.keyType === 'ec') {
+    // RFC 7518 §3.4: R || S, each as long as the curve's order; any other length is no signature
+    if (signature.length !== spec.signatureLength) return false;
+    return verify(spec.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+  }
+  if (spec.pss) {
+    return verify(spec.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
+  }
+  return verify(spec.hash, data, key, signature);
+}
