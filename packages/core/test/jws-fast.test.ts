@@ -6,7 +6,8 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { errors, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { verifyDpopProof } from '../src/dpop/index.ts';
+import { generateDpopKey, verifyDpopProof } from '../src/dpop/index.ts';
+import { signJwt } from '../src/jws/sign.ts';
 import { jwtVerifyFast, verifyCompactFast, type FastJwtOptions } from '../src/jws/compact.ts';
 import { embeddedJwkKey, jwkThumbprintSync, keyObjectOf } from '../src/jws/keys.ts';
 import { MemoryStore } from '../src/store/index.ts';
@@ -57,7 +58,7 @@ describe('RFC test vectors', () => {
 const T = 1_750_000_000;
 const ISS = 'https://as.example.nl';
 const AUD = 'https://rs.example.nl';
-const OPTIONS: FastJwtOptions = { typ: 'at+jwt', issuer: ISS, audience: AUD, requiredClaims: ['iss', 'exp', 'aud', 'sub', 'iat'], currentDate: new Date(T * 1000) };
+const OPTIONS = { typ: 'at+jwt', issuer: ISS, audience: AUD, requiredClaims: ['iss', 'exp', 'aud', 'sub', 'iat'], currentDate: new Date(T * 1000) } satisfies FastJwtOptions;
 const good = (): JWTPayload => ({ iss: ISS, aud: AUD, sub: 's', iat: T, exp: T + 60 });
 
 /** jose's verdict and the fast path's on one input: the fast path decides as jose or not at all. */
@@ -147,6 +148,25 @@ describe('jwtVerifyFast leaves jose every other decision', () => {
     expect(jwtVerifyFast(`${h}.${p}.${s}=`, keyObjectOf(publicKey)!, OPTIONS)).toBeUndefined();
     expect(jwtVerifyFast(`${h}.${p}`, keyObjectOf(publicKey)!, OPTIONS)).toBeUndefined();
     expect(verifyCompactFast(`${b64(['ES256'])}.${p}.${s}`, keyObjectOf(publicKey)!)).toBeUndefined();
+  });
+});
+
+describe('signJwt', () => {
+  for (const alg of ['ES256', 'ES384', 'ES512', 'PS256', 'RS256', 'RS384', 'EdDSA', 'Ed25519'] as const) {
+    it(`${alg}: a JWT signed by node:crypto verifies with jose`, async () => {
+      const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+      const jwt = await signJwt({ alg, typ: 'at+jwt', kid: 'k' }, good(), privateKey);
+      expect((await jwtVerify(jwt, publicKey, OPTIONS)).payload).toEqual(good());
+    });
+  }
+
+  it('a DPoP key stays a non-extractable CryptoKey, and a non-extractable key of jose\'s is signed by jose', async () => {
+    const key = await generateDpopKey('ES256');
+    expect(key.privateKey.extractable).toBe(false);
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    expect(keyObjectOf(privateKey)).toBeUndefined();
+    const jwt = await signJwt({ alg: 'ES256', typ: 'at+jwt' }, good(), privateKey);
+    expect((await jwtVerify(jwt, publicKey, OPTIONS)).payload).toEqual(good());
   });
 });
 

@@ -1,5 +1,5 @@
-import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { createDpopProof, jwkThumbprint, type DpopKey } from '@koppelmij/core/dpop';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { createDpopProof, dpopKeyFromJwk, type DpopKey } from '@koppelmij/core/dpop';
 
 /** The `fetch` the module calls out with (injectable for tests). */
 export type Fetch = typeof globalThis.fetch;
@@ -18,11 +18,8 @@ export async function generateLaunchDpopKey(): Promise<{ key: DpopKey; privateJw
 }
 
 /** The {@link DpopKey} of a stored private JWK. */
-export async function importDpopKey(privateJwk: JWK): Promise<DpopKey> {
-  const { kty, crv, x, y } = privateJwk;
-  const publicJwk: JWK = { kty, crv, x, y };
-  const privateKey = (await importJWK({ ...privateJwk, ext: false }, ALG)) as DpopKey['privateKey'];
-  return { privateKey, publicJwk, alg: ALG, jkt: await jwkThumbprint(publicJwk) };
+export function importDpopKey(privateJwk: JWK): Promise<DpopKey> {
+  return dpopKeyFromJwk(privateJwk, ALG);
 }
 
 /**

@@ -58,14 +58,29 @@ export function embeddedJwkKey(jwk: JWK, jkt: string, alg: string): KeyObject | 
 
 const converted = new WeakMap<object, KeyObject>();
 
-/** `key` as a KeyObject (a CryptoKey converted once), or undefined for anything else. */
+/**
+ * `key` as a KeyObject (a CryptoKey converted once), or undefined for anything else, and for a
+ * non-extractable CryptoKey that was not made by {@link nonExtractableKey}.
+ */
 export function keyObjectOf(key: unknown): KeyObject | undefined {
   if (key instanceof KeyObject) return key;
   if (typeof key !== 'object' || key === null || (key as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] !== 'CryptoKey') return undefined;
   let keyObject = converted.get(key);
   if (keyObject === undefined) {
+    // Node deprecates converting a non-extractable CryptoKey (DEP0204); jose signs with those
+    if (!(key as CryptoKey).extractable) return undefined;
     keyObject = KeyObject.from(key as CryptoKey);
     converted.set(key, keyObject);
   }
   return keyObject;
+}
+
+/**
+ * A non-extractable CryptoKey of the private `keyObject`, for APIs that hand out CryptoKeys (a
+ * DPoP key, RFC 9449 §2); core itself signs with `keyObject` (docs/decisions.md I115).
+ */
+export function nonExtractableKey(keyObject: KeyObject, algorithm: Parameters<KeyObject['toCryptoKey']>[0], usages: Parameters<KeyObject['toCryptoKey']>[2]): CryptoKey {
+  const cryptoKey = keyObject.toCryptoKey(algorithm, false, usages) as CryptoKey;
+  converted.set(cryptoKey, keyObject);
+  return cryptoKey;
 }

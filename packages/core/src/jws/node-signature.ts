@@ -4,7 +4,7 @@
  * siblings. jose runs the same OpenSSL operation through WebCrypto, which costs a hop to the libuv
  * thread pool per signature; here it runs in place (docs/decisions.md I115).
  */
-import { constants, verify, type KeyObject } from 'node:crypto';
+import { constants, sign, verify, type KeyObject } from 'node:crypto';
 
 interface AlgorithmSpec {
   /** The `node:crypto` digest, or null for EdDSA (RFC 8032 hashes internally). */
@@ -43,13 +43,22 @@ export function supportsAlgorithm(alg: string): boolean {
  * True when `key` is a public key of the type `alg` requires: the EC curve of ES256/384/512, an
  * RSA key of at least 2048 bits for RS and PS, Ed25519 for EdDSA (RFC 7518 §3.1, RFC 8037 §3.1).
  */
-export function keyFitsAlgorithm(alg: string, key: KeyObject): boolean {
+export function keyFitsAlgorithm(alg: string, key: KeyObject, type: 'public' | 'private' = 'public'): boolean {
   const spec = ALGORITHMS[alg];
-  if (spec === undefined || key.type !== 'public' || key.asymmetricKeyType !== spec.keyType) return false;
+  if (spec === undefined || key.type !== type || key.asymmetricKeyType !== spec.keyType) return false;
   const details = key.asymmetricKeyDetails ?? {};
   if (spec.keyType === 'ec') return details.namedCurve === spec.curve;
   if (spec.keyType === 'rsa') return (details.modulusLength ?? 0) >= MIN_RSA_BITS;
   return true;
+}
+
+/** `alg`'s signature of `signingInput` under the private `key` (RFC 7515 §5.1 step 5); the caller has checked {@link keyFitsAlgorithm}. */
+export function createSignature(alg: string, key: KeyObject, signingInput: string): Buffer {
+  const spec = ALGORITHMS[alg]!;
+  const data = Buffer.from(signingInput, 'latin1');
+  if (spec.keyType === 'ec') return sign(spec.hash, data, { key, dsaEncoding: 'ieee-p1363' });
+  if (spec.pss) return sign(spec.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
+  return sign(spec.hash, data, key);
 }
 
 /**
