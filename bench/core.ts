@@ -13,7 +13,7 @@ import {
   CLIENT_ASSERTION_TYPE, LaunchCodes, MemoryStore, RedisStore, createClientAssertion, createDpopProof, generateDpopKey,
   randomToken, verifyClientAssertion, verifyDpopProof, type KeyValueStore,
 } from '@koppelmij/core';
-import { batch, compareFresh, measureOps, printTable, type BenchOptions, type Row } from './util.ts';
+import { batch, compareFresh, measureOps, printTable, record, type BenchOptions, type Row } from './util.ts';
 
 const HTU = 'https://dva.example.nl/token';
 const ISSUER = 'https://dva.example.nl';
@@ -54,6 +54,7 @@ async function dpop({ jwtVerify, EmbeddedJWK }: BareJose, n: number, warmup: num
     bare: (proof) => jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt' }),
   }, { warmup });
   await store.close();
+  record('dpop_verify_vs_jose', full.ms / bare.ms);
   printTable('core · DPoP proof verification (ES256, MemoryStore, sequential)', [
     { what: 'verifyDpopProof (all RFC 9449 §4.3 checks + jti)', 'ops/s': full.opsPerSecond, 'µs/op': (full.ms * 1000) / n },
     { what: "jose jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt' })", 'ops/s': bare.opsPerSecond, 'µs/op': (bare.ms * 1000) / n },
@@ -72,6 +73,7 @@ async function clientAssertions({ jwtVerify }: BareJose, n: number, warmup: numb
     bare: (assertion) => jwtVerify(assertion, publicKey),
   }, { warmup });
   await store.close();
+  record('assertion_verify_vs_jose', full.ms / bare.ms);
   printTable('core · client assertion verification (private_key_jwt, ES256, inline jwks, MemoryStore, sequential)', [
     { what: 'verifyClientAssertion (security-checklists §3 + jti)', 'ops/s': full.opsPerSecond, 'µs/op': (full.ms * 1000) / n },
     { what: 'jose jwtVerify(assertion, publicKey)', 'ops/s': bare.opsPerSecond, 'µs/op': (bare.ms * 1000) / n },

@@ -1,0 +1,14 @@
+import { CLIENT_ASSERTION_TYPE, MemoryStore, createClientAssertion, verifyClientAssertion, generateDpopKey, createDpopProof, verifyDpopProof } from '@koppelmij/core';
+import { batch } from './util.ts';
+const { privateKey, publicKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+const client = { client_id: 'c', jwks: { keys: [{ ...(await crypto.subtle.exportKey('jwk', publicKey)), kid: 'k', alg: 'ES256', use: 'sig' }] } };
+const store = new MemoryStore();
+const as = await batch(5000, () => createClientAssertion({ clientId: 'c', audience: 'https://i', privateKey, alg: 'ES256', kid: 'k' }));
+let t = performance.now();
+for (const a of as) await verifyClientAssertion(a, { client, formClientId: 'c', clientAssertionType: CLIENT_ASSERTION_TYPE, audiences: ['https://i'], store });
+console.log('assertion µs', ((performance.now() - t) * 1000) / as.length);
+const key = await generateDpopKey('ES256');
+const ps = await batch(5000, () => createDpopProof({ key, htm: 'POST', htu: 'https://i/token' }));
+t = performance.now();
+for (const p of ps) await verifyDpopProof(p, { htm: 'POST', htu: 'https://i/token', expectedJkt: key.jkt, store });
+console.log('dpop µs', ((performance.now() - t) * 1000) / ps.length);
