@@ -1,4 +1,6 @@
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { JWK } from 'jose';
 import { createDpopProof, dpopKeyFromJwk, type DpopKey } from '@koppelmij/core/dpop';
 
 /** The `fetch` the module calls out with (injectable for tests). */
@@ -12,10 +14,13 @@ const ALG = 'ES256';
  * several module instances share nothing but the store. The JWK never reaches the browser.
  */
 export async function generateLaunchDpopKey(): Promise<{ key: DpopKey; privateJwk: JWK }> {
-  const { privateKey } = await generateKeyPair(ALG, { extractable: true });
-  const privateJwk = await exportJWK(privateKey);
+  // node:crypto in place of WebCrypto (docs/decisions.md I115): one key per launch
+  const { privateKey } = await generateKeyPairAsync('ec', { namedCurve: 'P-256' });
+  const privateJwk = privateKey.export({ format: 'jwk' }) as JWK;
   return { key: await importDpopKey(privateJwk), privateJwk };
 }
+
+const generateKeyPairAsync = promisify(generateKeyPair);
 
 /** The {@link DpopKey} of a stored private JWK. */
 export function importDpopKey(privateJwk: JWK): Promise<DpopKey> {
