@@ -37,8 +37,8 @@ async function coreJose(): Promise<BareJose> {
 
 /** Runs and prints the `core` section. */
 export async function benchCore(options: BenchOptions): Promise<void> {
-  const n = options.quick ? 300 : 10_000;
-  const warmup = options.quick ? 50 : 1_000;
+  const n = options.quick ? 300 : 6_000;
+  const warmup = options.quick ? 50 : 600;
   const jose = await coreJose();
   await dpop(jose, n, warmup);
   await clientAssertions(jose, n, warmup);
