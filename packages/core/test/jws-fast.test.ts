@@ -3,10 +3,11 @@
  * itself: for every input, the fast path either leaves the decision to jose (undefined) or reaches
  * jose's verdict.
  */
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { errors, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { generateDpopKey, verifyDpopProof } from '../src/dpop/index.ts';
+import { derSignature } from '../src/jws/node-signature.ts';
 import { signJwt } from '../src/jws/sign.ts';
 import { jwtVerifyFast, verifyCompactFast, type FastJwtOptions } from '../src/jws/compact.ts';
 import { embeddedJwkKey, jwkThumbprintSync, keyObjectOf } from '../src/jws/keys.ts';
@@ -149,6 +150,24 @@ describe('jwtVerifyFast leaves jose every other decision', () => {
     expect(jwtVerifyFast(`${h}.${p}`, keyObjectOf(publicKey)!, OPTIONS)).toBeUndefined();
     expect(verifyCompactFast(`${b64(['ES256'])}.${p}.${s}`, keyObjectOf(publicKey)!)).toBeUndefined();
   });
+});
+
+describe('derSignature (ECDSA R || S to DER)', () => {
+  for (const [curve, hash] of [['P-256', 'sha256'], ['P-384', 'sha384'], ['P-521', 'sha512']] as const) {
+    it(`${curve}: 300 signatures verify in DER form (leading zeros, high bits, P-521's long form); a changed one does not`, () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
+      for (let i = 0; i < 300; i++) {
+        const data = Buffer.from(`message ${i}`);
+        const p1363 = sign(hash, data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+        expect(verify(hash, data, publicKey, derSignature(p1363))).toBe(true);
+        const changed = Buffer.from(p1363);
+        changed[changed.length - 1]! ^= 1;
+        expect(verify(hash, data, publicKey, derSignature(changed))).toBe(false);
+      }
+      const zero = Buffer.alloc(curve === 'P-256' ? 64 : curve === 'P-384' ? 96 : 132);
+      expect(verify(hash, Buffer.from('x'), publicKey, derSignature(zero))).toBe(false);
+    });
+  }
 });
 
 describe('signJwt', () => {
