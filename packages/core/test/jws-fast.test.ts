@@ -7,6 +7,7 @@ import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { errors, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { generateDpopKey, verifyDpopProof } from '../src/dpop/index.ts';
+import { protectedHeaderOf } from '../src/jws/header.ts';
 import { derSignature } from '../src/jws/node-signature.ts';
 import { signJwt } from '../src/jws/sign.ts';
 import { jwtVerifyFast, verifyCompactFast, type FastJwtOptions } from '../src/jws/compact.ts';
@@ -186,6 +187,16 @@ describe('signJwt', () => {
     expect(keyObjectOf(privateKey)).toBeUndefined();
     const jwt = await signJwt({ alg: 'ES256', typ: 'at+jwt' }, good(), privateKey);
     expect((await jwtVerify(jwt, publicKey, OPTIONS)).payload).toEqual(good());
+  });
+});
+
+describe('protectedHeaderOf', () => {
+  it('decodes with jose once per header segment, frozen; a malformed header fails every time', () => {
+    const header = b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' } });
+    const first = protectedHeaderOf(`${header}.e30.sig`);
+    expect(protectedHeaderOf(`${header}.eyJhIjoxfQ.other`)).toBe(first);
+    expect(Object.isFrozen(first.jwk)).toBe(true);
+    for (let i = 0; i < 2; i++) expect(() => protectedHeaderOf(`${b64(['not', 'an', 'object'])}.e30.sig`)).toThrow(TypeError);
   });
 });
 

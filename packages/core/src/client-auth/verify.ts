@@ -2,9 +2,10 @@
  * Verification of an RFC 7523 client assertion (`private_key_jwt`) against a registered client,
  * following security-checklists §3 item by item.
  */
-import { compactVerify, decodeProtectedHeader, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
+import { compactVerify, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import { InvalidClient } from '../errors/index.ts';
 import { verifyCompactFast } from '../jws/compact.ts';
+import { protectedHeaderOf } from '../jws/header.ts';
 import { keyObjectOf } from '../jws/keys.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
@@ -121,12 +122,12 @@ export async function verifyClientAssertion(assertion: string, options: VerifyCl
   return { clientId: client.client_id, claims, kid: header.kid, ...(cnf && { cnf }) };
 }
 
-function protectedHeader(assertion: string): ReturnType<typeof decodeProtectedHeader> {
+function protectedHeader(assertion: string): ReturnType<typeof protectedHeaderOf> {
   if (typeof assertion !== 'string' || assertion.split('.').length !== 3) {
     throw new InvalidClient('client assertion is not a compact JWS');
   }
   try {
-    return decodeProtectedHeader(assertion);
+    return protectedHeaderOf(assertion); // jose's decode, remembered per header (docs/decisions.md I115)
   } catch (cause) {
     throw new InvalidClient('client assertion is not a compact JWS', { cause });
   }

@@ -2,9 +2,10 @@
  * The checks of RFC 9449 §4.3 that concern the proof as a JWS (items 1–7; security-checklists §1.1).
  * The claim checks (items 8–12) are in verify.ts.
  */
-import { decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { EmbeddedJWK, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import type { OAuthError } from '../errors/oauth-error.ts';
 import { jwtVerifyFast } from '../jws/compact.ts';
+import { protectedHeaderOf } from '../jws/header.ts';
 import { embeddedJwkKey } from '../jws/keys.ts';
 
 /** Builds the error for a failed check, with the status of the verifying server's context. */
@@ -58,9 +59,9 @@ export interface DpopHeader {
 
 /** RFC 9449 §4.3 (3), (4), (5) and (7), on the protected header, before any cryptography. */
 export function checkHeader(proof: string, algorithms: readonly string[], reject: Reject): DpopHeader {
-  let header: ReturnType<typeof decodeProtectedHeader>;
+  let header: ReturnType<typeof protectedHeaderOf>;
   try {
-    header = decodeProtectedHeader(proof);
+    header = protectedHeaderOf(proof); // jose's decode, remembered per header (docs/decisions.md I115)
   } catch {
     throw reject(DPOP_ERRORS.malformed); // RFC 9449 §4.3 (2)
   }

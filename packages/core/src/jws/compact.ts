@@ -10,6 +10,7 @@
  */
 import { type KeyObject } from 'node:crypto';
 import { errors, type JWSHeaderParameters, type JWTPayload } from 'jose';
+import { protectedHeaderOf } from './header.ts';
 import { keyFitsAlgorithm, signatureValid, supportsAlgorithm } from './node-signature.ts';
 
 /** The JWS after a valid signature (RFC 7515 §5.2). */
@@ -46,8 +47,12 @@ export function verifyCompactFast(jws: string, key: KeyObject, algorithms?: read
   const parts = jws.split('.');
   if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part) && part.length % 4 !== 1)) return undefined;
   const [header, payload, signature] = parts as [string, string, string];
-  const protectedHeader = jsonObject(Buffer.from(header, 'base64url'));
-  if (protectedHeader === undefined) return undefined;
+  let protectedHeader: JWSHeaderParameters;
+  try {
+    protectedHeader = protectedHeaderOf(jws) as JWSHeaderParameters;
+  } catch {
+    return undefined;
+  }
   // RFC 7515 §4.1.11 crit and RFC 7797 b64: jose's rules apply
   if (Object.hasOwn(protectedHeader, 'crit') || Object.hasOwn(protectedHeader, 'b64')) return undefined;
   const { alg } = protectedHeader;
@@ -57,7 +62,7 @@ export function verifyCompactFast(jws: string, key: KeyObject, algorithms?: read
   if (!signatureValid(alg, key, `${header}.${payload}`, Buffer.from(signature, 'base64url'))) {
     throw new errors.JWSSignatureVerificationFailed();
   }
-  return { protectedHeader: protectedHeader as JWSHeaderParameters, payload: Buffer.from(payload, 'base64url') };
+  return { protectedHeader, payload: Buffer.from(payload, 'base64url') };
 }
 
 /**

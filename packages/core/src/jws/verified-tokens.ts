@@ -7,6 +7,7 @@
  */
 import type { JWTPayload } from 'jose';
 import { sha256b64url } from '../util/random.ts';
+import { deepFreeze } from './header.ts';
 import { LruMap } from './lru.ts';
 
 interface Entry {
@@ -42,14 +43,6 @@ export function rememberVerified(key: object, scope: string, token: string, payl
   if (typeof payload.exp !== 'number') return;
   let cache = byKey.get(key);
   if (cache === undefined) byKey.set(key, (cache = new LruMap(CAPACITY)));
+  // a cached payload is shared by every later caller: nobody may change it
   cache.set(`${scope}\n${sha256b64url(token)}`, { payload: deepFreeze(payload), exp: payload.exp });
-}
-
-// A cached payload is shared by every later caller: nobody may change it.
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
-  }
-  return value;
 }
