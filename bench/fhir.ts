@@ -11,7 +11,7 @@ import { Agent, request, type OutgoingHttpHeaders } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { createDpopProof, generateDpopKey, randomToken, signJwtAccessToken } from '@koppelmij/core';
 import type { FhirServerData } from './fhir-server.ts';
-import { batch, compareFresh, percentile, printTable, type BenchOptions, type Row } from './util.ts';
+import { batch, compareFresh, percentile, printTable, record, type BenchOptions, type Row } from './util.ts';
 
 const FHIR = 'http://fhir.localhost:4200/fhir';
 const ISSUER = 'http://dva.localhost:4100';
@@ -62,6 +62,10 @@ export async function benchFhir(options: BenchOptions): Promise<void> {
       'client busy %': busy.share(name, 'client'),
       'server CPU µs/req': cpuPerRequest(name),
     });
+    record('fhir_dpop_vs_plain_rps', timings.dvaFhir.opsPerSecond / timings.plain.opsPerSecond);
+    record('fhir_server_cpu_ratio', cpuPerRequest('dvaFhir') / cpuPerRequest('plain'));
+    record('fhir_dpop_server_cpu_us', cpuPerRequest('dvaFhir'));
+    record('fhir_plain_server_cpu_us', cpuPerRequest('plain'));
     const plainBound = busy.share('plain', 'server') < busy.share('plain', 'client');
     printTable(`fhir · GET Task/task-3a, ${IN_FLIGHT} in flight, keep-alive (servers in a worker thread, client in the main thread)`, [
       { server: 'dva-fhir: DPoP-bound JWT, fresh proof each', ...row('dvaFhir') },

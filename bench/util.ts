@@ -10,6 +10,14 @@ export interface BenchOptions {
   quick: boolean;
 }
 
+/** The headline figures of this run by key, written to `bench-results.json` at the end (bench/index.ts). */
+export const results: Record<string, number> = {};
+
+/** Records a headline figure (a ratio or a rate) under `key`, rounded to 3 significant digits. */
+export function record(key: string, value: number): void {
+  results[key] = Number.isFinite(value) ? Number(value.toPrecision(3)) : value;
+}
+
 /** A result row: column name → value (numbers are formatted by {@link printTable}). */
 export type Row = Record<string, string | number>;
 

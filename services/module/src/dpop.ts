@@ -1,5 +1,7 @@
-import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { jwkThumbprint, type DpopKey } from '@koppelmij/core/dpop';
+import { generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { JWK } from 'jose';
+import { dpopKeyFromJwk, type DpopKey } from '@koppelmij/core/dpop';
 
 /** The `fetch` the module calls out with (injectable for tests). */
 export type Fetch = typeof globalThis.fetch;
@@ -12,15 +14,15 @@ const ALG = 'ES256';
  * several module instances share nothing but the store. The JWK never reaches the browser.
  */
 export async function generateLaunchDpopKey(): Promise<{ key: DpopKey; privateJwk: JWK }> {
-  const { privateKey } = await generateKeyPair(ALG, { extractable: true });
-  const privateJwk = await exportJWK(privateKey);
+  // node:crypto in place of WebCrypto (docs/decisions.md I115): one key per launch
+  const { privateKey } = await generateKeyPairAsync('ec', { namedCurve: 'P-256' });
+  const privateJwk = privateKey.export({ format: 'jwk' }) as JWK;
   return { key: await importDpopKey(privateJwk), privateJwk };
 }
 
+const generateKeyPairAsync = promisify(generateKeyPair);
+
 /** The {@link DpopKey} of a stored private JWK. */
-export async function importDpopKey(privateJwk: JWK): Promise<DpopKey> {
-  const { kty, crv, x, y } = privateJwk;
-  const publicJwk: JWK = { kty, crv, x, y };
-  const privateKey = (await importJWK({ ...privateJwk, ext: false }, ALG)) as DpopKey['privateKey'];
-  return { privateKey, publicJwk, alg: ALG, jkt: await jwkThumbprint(publicJwk) };
+export function importDpopKey(privateJwk: JWK): Promise<DpopKey> {
+  return dpopKeyFromJwk(privateJwk, ALG);
 }

@@ -1,4 +1,5 @@
-import { SignJWT, type CryptoKey, type KeyObject } from 'jose';
+import type { CryptoKey, KeyObject } from 'jose';
+import { signJwt } from '../jws/sign.ts';
 import type { AccessTokenClaims } from './claims.ts';
 
 export interface SignJwtAccessTokenOptions {
@@ -12,7 +13,5 @@ export interface SignJwtAccessTokenOptions {
  * meant for tests and benchmarks, the authorization server issues its own.
  */
 export function signJwtAccessToken(claims: AccessTokenClaims, options: SignJwtAccessTokenOptions): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ typ: 'at+jwt', alg: options.alg, ...(options.kid === undefined ? {} : { kid: options.kid }) })
-    .sign(options.privateKey);
+  return signJwt({ typ: 'at+jwt', alg: options.alg, ...(options.kid === undefined ? {} : { kid: options.kid }) }, claims, options.privateKey);
 }

@@ -1,6 +1,9 @@
-import { errors, jwtVerify, type CryptoKey, type JWTPayload, type KeyObject, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type CompactJWSHeaderParameters, type CryptoKey, type JWTPayload, type KeyObject, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { assertAsymmetricAlgorithms } from '../dpop/algorithms.ts';
 import { InvalidToken } from '../errors/oauth-error.ts';
+import { jwtVerifyFast } from '../jws/compact.ts';
+import { keyObjectOf } from '../jws/keys.ts';
+import { rememberVerified, verifiedPayload } from '../jws/verified-tokens.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { AccessTokenClaims } from './claims.ts';
 
@@ -32,18 +35,28 @@ export const ACCESS_TOKEN_ERRORS = {
  * @throws InvalidToken (401) with a fixed description for every failure.
  */
 export async function verifyJwtAccessToken(token: string, options: VerifyJwtAccessTokenOptions): Promise<AccessTokenClaims> {
-  const verifyOptions: JWTVerifyOptions = {
+  const now = (options.clock ?? systemClock)();
+  const algorithms = assertAsymmetricAlgorithms(options.algorithms ?? ACCESS_TOKEN_ALGORITHMS);
+  // docs/decisions.md I116: a token verified before with this key and these options, still within its exp
+  const scope = `${options.issuer}\n${options.audience}\n${algorithms.join(' ')}`;
+  const known = verifiedPayload(options.key, scope, token, now);
+  if (known !== undefined) return known as AccessTokenClaims;
+
+  const verifyOptions = {
     typ: 'at+jwt', // RFC 9068 §4: reject other JWTs (e.g. ID Tokens) presented as access tokens
     issuer: options.issuer, // RFC 9068 §4
     audience: options.audience, // RFC 9068 §4
     requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'], // RFC 9068 §2.2
-    algorithms: [...assertAsymmetricAlgorithms(options.algorithms ?? ACCESS_TOKEN_ALGORITHMS)], // RFC 9068 §4; decision D2
-    currentDate: new Date((options.clock ?? systemClock)() * 1000), // exp and nbf, RFC 9068 §4
-  };
+    algorithms: [...algorithms], // RFC 9068 §4; decision D2
+    currentDate: new Date(now * 1000), // exp and nbf, RFC 9068 §4
+  } satisfies JWTVerifyOptions;
   let payload: JWTPayload;
   try {
     const { key } = options;
-    ({ payload } = typeof key === 'function' ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key, verifyOptions));
+    // docs/decisions.md I115: node:crypto checks the signature in place; jose decides whatever else
+    const keyObject = keyObjectOf(typeof key === 'function' ? await resolvedKey(key, token) : key);
+    const fast = keyObject === undefined ? undefined : jwtVerifyFast(token, keyObject, verifyOptions);
+    ({ payload } = fast ?? (typeof key === 'function' ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key, verifyOptions)));
   } catch (error) {
     if (error instanceof errors.JWTExpired) throw new InvalidToken(ACCESS_TOKEN_ERRORS.expired, { cause: error });
     // a JWKS that cannot be fetched is the server's problem, not the token's
@@ -53,7 +66,18 @@ export async function verifyJwtAccessToken(token: string, options: VerifyJwtAcce
     throw error;
   }
   if (!wellTyped(payload)) throw new InvalidToken(ACCESS_TOKEN_ERRORS.invalid);
+  rememberVerified(options.key, scope, token, payload);
   return payload;
+}
+
+/** The key a resolver (e.g. jose's createRemoteJWKSet) picks for `token`; undefined lets jose resolve it and report. */
+async function resolvedKey(resolve: JWTVerifyGetKey, token: string): Promise<unknown> {
+  try {
+    const [protectedHeader, payload, signature] = token.split('.');
+    return await resolve(decodeProtectedHeader(token) as CompactJWSHeaderParameters, { payload: payload!, signature: signature!, protected: protectedHeader });
+  } catch {
+    return undefined;
+  }
 }
 
 // jose checks the types of iss, aud, exp, iat and nbf; these are the others RFC 9068 §2.2 defines.

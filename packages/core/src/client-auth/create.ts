@@ -1,7 +1,8 @@
 /**
  * Creating an RFC 7523 client assertion (`private_key_jwt`, OIDC Core §9).
  */
-import { SignJWT, type CryptoKey, type KeyObject } from 'jose';
+import type { CryptoKey, KeyObject } from 'jose';
+import { signJwt } from '../jws/sign.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { randomToken } from '../util/random.ts';
 import type { ClientAssertionAlgorithm } from './algorithms.ts';
@@ -32,13 +33,14 @@ export async function createClientAssertion(options: CreateClientAssertionOption
   const lifetime = options.lifetime ?? 60;
   if (!(Number.isFinite(lifetime) && lifetime > 0)) throw new RangeError('lifetime must be a positive number of seconds');
   const now = (options.clock ?? systemClock)();
-  return new SignJWT(options.cnf ? { cnf: { jkt: options.cnf.jkt } } : {})
-    .setProtectedHeader({ alg: options.alg, kid: options.kid })
-    .setIssuer(options.clientId)
-    .setSubject(options.clientId)
-    .setAudience(options.audience)
-    .setIssuedAt(now)
-    .setExpirationTime(now + lifetime)
-    .setJti(options.jti ?? randomToken())
-    .sign(options.privateKey);
+  const claims = {
+    ...(options.cnf && { cnf: { jkt: options.cnf.jkt } }),
+    iss: options.clientId,
+    sub: options.clientId,
+    aud: options.audience,
+    iat: now,
+    exp: now + lifetime,
+    jti: options.jti ?? randomToken(),
+  };
+  return signJwt({ alg: options.alg, kid: options.kid }, claims, options.privateKey);
 }

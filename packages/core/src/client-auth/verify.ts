@@ -2,8 +2,11 @@
  * Verification of an RFC 7523 client assertion (`private_key_jwt`) against a registered client,
  * following security-checklists §3 item by item.
  */
-import { compactVerify, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
+import { compactVerify, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import { InvalidClient } from '../errors/index.ts';
+import { verifyCompactFast } from '../jws/compact.ts';
+import { protectedHeaderOf } from '../jws/header.ts';
+import { keyObjectOf } from '../jws/keys.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { allowedAlgorithms, CLIENT_ASSERTION_TYPE, type ClientAuthProfile } from './algorithms.ts';
@@ -92,12 +95,16 @@ export async function verifyClientAssertion(assertion: string, options: VerifyCl
   const key = await verificationKey(jwks, header.kid, header.alg);
 
   // security-checklists §3 (4); `algorithms` again so jose enforces the allow-list as well.
+  let payload: Uint8Array;
   try {
-    await compactVerify(assertion, key, { algorithms: [...algorithms] });
+    // docs/decisions.md I115: node:crypto checks the signature in place; jose decides whatever else
+    const keyObject = keyObjectOf(key);
+    const fast = keyObject === undefined ? undefined : verifyCompactFast(assertion, keyObject, algorithms);
+    ({ payload } = fast ?? (await compactVerify(assertion, key, { algorithms: [...algorithms] })));
   } catch (cause) {
     throw new InvalidClient('client assertion signature invalid', { cause });
   }
-  const claims = jwtClaims(assertion); // the payload whose signature was just verified
+  const claims = jwtClaims(payload); // the payload whose signature was just verified
 
   const policy: ClaimsPolicy = {
     clientId: client.client_id,
@@ -115,25 +122,30 @@ export async function verifyClientAssertion(assertion: string, options: VerifyCl
   return { clientId: client.client_id, claims, kid: header.kid, ...(cnf && { cnf }) };
 }
 
-function protectedHeader(assertion: string): ReturnType<typeof decodeProtectedHeader> {
+function protectedHeader(assertion: string): ReturnType<typeof protectedHeaderOf> {
   if (typeof assertion !== 'string' || assertion.split('.').length !== 3) {
     throw new InvalidClient('client assertion is not a compact JWS');
   }
   try {
-    return decodeProtectedHeader(assertion);
+    return protectedHeaderOf(assertion); // jose's decode, remembered per header (docs/decisions.md I115)
   } catch (cause) {
     throw new InvalidClient('client assertion is not a compact JWS', { cause });
   }
 }
 
 // RFC 7523 §3: the assertion is a JWT, so its payload is a JSON object (RFC 7519 §7.2 (10)).
-function jwtClaims(assertion: string): JWTPayload {
+function jwtClaims(payload: Uint8Array): JWTPayload {
+  let claims: unknown;
   try {
-    return decodeJwt(assertion);
+    claims = JSON.parse(strictUtf8.decode(payload));
   } catch (cause) {
     throw new InvalidClient('client assertion is not a JWT', { cause });
   }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new InvalidClient('client assertion is not a JWT');
+  return claims as JWTPayload;
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 // security-checklists §3 (3): keys only from the registration, inline or by `jwks_uri`.
 async function registeredKeys(client: RegisteredClientKeys, kid: string, keys: JwksCache | undefined): Promise<JSONWebKeySet> {

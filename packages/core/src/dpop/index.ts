@@ -3,7 +3,7 @@
  * DPoP-bound access tokens.
  */
 export { DPOP_ALGORITHMS, type DpopAlgorithm } from './algorithms.ts';
-export { generateDpopKey, jwkThumbprint, type DpopKey } from './key.ts';
+export { dpopKeyFromJwk, generateDpopKey, jwkThumbprint, type DpopKey } from './key.ts';
 export { createDpopProof, type CreateDpopProofOptions } from './proof.ts';
 export { normalizeHtu } from './htu.ts';
 export { DpopNonces, type DpopNoncesOptions } from './nonce.ts';

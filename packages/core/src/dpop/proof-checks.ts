@@ -2,8 +2,11 @@
  * The checks of RFC 9449 §4.3 that concern the proof as a JWS (items 1–7; security-checklists §1.1).
  * The claim checks (items 8–12) are in verify.ts.
  */
-import { decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { EmbeddedJWK, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import type { OAuthError } from '../errors/oauth-error.ts';
+import { jwtVerifyFast } from '../jws/compact.ts';
+import { protectedHeaderOf } from '../jws/header.ts';
+import { embeddedJwkKey } from '../jws/keys.ts';
 
 /** Builds the error for a failed check, with the status of the verifying server's context. */
 export type Reject = (description: string) => OAuthError;
@@ -56,9 +59,9 @@ export interface DpopHeader {
 
 /** RFC 9449 §4.3 (3), (4), (5) and (7), on the protected header, before any cryptography. */
 export function checkHeader(proof: string, algorithms: readonly string[], reject: Reject): DpopHeader {
-  let header: ReturnType<typeof decodeProtectedHeader>;
+  let header: ReturnType<typeof protectedHeaderOf>;
   try {
-    header = decodeProtectedHeader(proof);
+    header = protectedHeaderOf(proof); // jose's decode, remembered per header (docs/decisions.md I115)
   } catch {
     throw reject(DPOP_ERRORS.malformed); // RFC 9449 §4.3 (2)
   }
@@ -77,15 +80,15 @@ export function checkHeader(proof: string, algorithms: readonly string[], reject
 /**
  * RFC 9449 §4.3 (6): the signature verifies with the public key in the `jwk` header. jose repeats
  * checks (4), (5) and (7) here as a second line; its failures map to fixed descriptions.
+ * `jkt` is the jwk's thumbprint when known: its imported key is then reused and node:crypto checks
+ * the signature in place (docs/decisions.md I115); jose decides every proof that path leaves open.
  */
-export async function verifySignature(proof: string, algorithms: readonly string[], now: number, reject: Reject): Promise<JWTPayload> {
+export async function verifySignature(proof: string, header: DpopHeader & { jkt?: string }, algorithms: readonly string[], now: number, reject: Reject): Promise<JWTPayload> {
+  const options = { typ: 'dpop+jwt', algorithms: [...algorithms], currentDate: new Date(now * 1000) };
   try {
-    const { payload } = await jwtVerify(proof, EmbeddedJWK, {
-      typ: 'dpop+jwt',
-      algorithms: [...algorithms],
-      currentDate: new Date(now * 1000),
-    });
-    return payload;
+    const key = header.jkt === undefined ? undefined : embeddedJwkKey(header.jwk, header.jkt, header.alg);
+    const fast = key === undefined ? undefined : jwtVerifyFast(proof, key, options);
+    return (fast ?? (await jwtVerify(proof, EmbeddedJWK, options))).payload;
   } catch (error) {
     if (error instanceof errors.JWSSignatureVerificationFailed) throw reject(DPOP_ERRORS.signature);
     // Everything verified here comes from the request (EmbeddedJWK uses no server state), so any other

@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { signJwt } from '../jws/sign.ts';
 import { systemClock } from '../util/clock.ts';
 import { randomToken, sha256b64url } from '../util/random.ts';
 import type { DpopKey } from './key.ts';
@@ -33,9 +33,7 @@ export async function createDpopProof(options: CreateDpopProofOptions): Promise<
   };
   if (options.accessToken !== undefined) claims.ath = sha256b64url(options.accessToken); // RFC 9449 §4.2 ath
   if (options.nonce !== undefined) claims.nonce = options.nonce;
-  return new SignJWT(claims)
-    .setProtectedHeader({ typ: 'dpop+jwt', alg: key.alg, jwk: key.publicJwk })
-    .sign(key.privateKey);
+  return signJwt({ typ: 'dpop+jwt', alg: key.alg, jwk: key.publicJwk }, claims, key.privateKey);
 }
 
 // RFC 9449 §4.2: htu is the target URI "without query and fragment parts".

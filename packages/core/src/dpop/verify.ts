@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../util/clock.ts';
 import { sha256b64url, timingSafeEqualString } from '../util/random.ts';
 import { assertAsymmetricAlgorithms, DPOP_ALGORITHMS } from './algorithms.ts';
 import { normalizeHtu } from './htu.ts';
+import { jwkThumbprintSync } from '../jws/keys.ts';
 import { jwkThumbprint } from './key.ts';
 import type { DpopNonces } from './nonce.ts';
 import { checkHeader, DPOP_ERRORS, singleProof, verifySignature, type Reject } from './proof-checks.ts';
@@ -69,8 +70,9 @@ export async function verifyDpopProof(
   const now = (options.clock ?? systemClock)();
 
   const proof = singleProof(input, reject); // (1), (2)
-  const { jwk } = checkHeader(proof, algorithms, reject); // (2), (3), (4), (5), (7)
-  const payload = await verifySignature(proof, algorithms, now, reject); // (6)
+  const header = checkHeader(proof, algorithms, reject); // (2), (3), (4), (5), (7)
+  const thumbprint = jwkThumbprintSync(header.jwk);
+  const payload = await verifySignature(proof, { ...header, ...(thumbprint !== undefined && { jkt: thumbprint }) }, algorithms, now, reject); // (6)
   const claims = requiredClaims(payload, options.accessToken !== undefined, reject); // (3)
 
   // RFC 9449 §4.3 (8): htm matches the request method, case-sensitively
@@ -89,7 +91,8 @@ export async function verifyDpopProof(
   if (options.accessToken !== undefined && !timingSafeEqualString(claims.ath ?? '', sha256b64url(options.accessToken))) {
     throw reject(DPOP_ERRORS.ath);
   }
-  const jkt = await jwkThumbprint(jwk);
+  const { jwk } = header;
+  const jkt = thumbprint ?? (await jwkThumbprint(jwk));
   // RFC 9449 §4.3 (12b), §6: the proof key is the key the token is bound to; at a resource server a
   // binding failure is invalid_token (RFC 9449 §7.1 example "Invalid DPoP key binding")
   if (options.expectedJkt !== undefined && jkt !== options.expectedJkt) {

@@ -4,7 +4,8 @@ import type { FhirResource } from './resource.ts';
 
 /**
  * The FHIR data in this process's memory (the demo's default): one Map entry per `Type/id`.
- * Every read returns a copy, so nothing outside changes stored data without `create`/`update`.
+ * Every stored version is deeply frozen and handed out as is: nothing outside changes stored data
+ * without `create`/`update`, and a read copies nothing (docs/decisions.md I117).
  * Lost on restart and not shared between instances; `FHIR_DATABASE_URL` is the durable choice.
  */
 export class MemoryFhirData implements FhirData {
@@ -16,32 +17,40 @@ export class MemoryFhirData implements FhirData {
 
   async read(type: string, id: string): Promise<FhirResource | undefined> {
     const found = this.#resources.get(`${type}/${id}`);
-    return found && structuredClone(found);
+    return found;
   }
 
   async list(type: string): Promise<FhirResource[]> {
     const prefix = `${type}/`;
     const out: FhirResource[] = [];
-    for (const [key, resource] of this.#resources) if (key.startsWith(prefix)) out.push(structuredClone(resource));
+    for (const [key, resource] of this.#resources) if (key.startsWith(prefix)) out.push(resource);
     return out;
   }
 
   async create(resource: FhirResource): Promise<FhirResource> {
-    return structuredClone(this.#store(withVersion({ ...resource, id: randomUUID() }, '1')));
+    return this.#store(withVersion({ ...resource, id: randomUUID() }, '1'));
   }
 
   async update(resource: FhirResource, versionId: string): Promise<FhirResource> {
     // check and write in one synchronous step: no other request interleaves
     const current = this.#resources.get(`${resource.resourceType}/${resource.id}`);
     if (current?.meta?.versionId !== versionId) throw new VersionConflict();
-    return structuredClone(this.#store(withVersion(resource, String(Number(versionId) + 1))));
+    return this.#store(withVersion(resource, String(Number(versionId) + 1)));
   }
 
   async close(): Promise<void> {}
 
   #store(resource: FhirResource): FhirResource {
-    const stored = structuredClone(resource);
+    const stored = deepFreeze(structuredClone(resource));
     this.#resources.set(`${stored.resourceType}/${stored.id}`, stored);
     return stored;
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
 }
