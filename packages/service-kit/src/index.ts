@@ -8,3 +8,5 @@ export * from './logging.ts';
 export * from './ports.ts';
 export * from './shutdown.ts';
 export * from './registrations.ts';
+export * from './store.ts';
+export * from './health.ts';

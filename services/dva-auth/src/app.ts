@@ -1,8 +1,8 @@
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { LaunchCodes, OAuthError, createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider } from '@koppelmij/service-kit';
+import { LaunchCodes, OAuthError, readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
+import { answerStoreUnavailable, endKeepAliveOnClose, escapeHtml, isStoreUnavailable, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider, openStore, registerHealth, sendStoreUnavailable, STORE_RETRY_AFTER } from '@koppelmij/service-kit';
 import { AuditLog } from './audit.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { DvaAuth, GrantContext, LaunchContextRecord } from './context.ts';
@@ -33,7 +33,7 @@ const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/par', '/token', '/jwk
 export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}): Promise<FastifyInstance & { dva: DvaAuth }> {
   const app = Fastify({ logger: loggerOptions(config.LOG_LEVEL), trustProxy: config.TRUST_PROXY });
   endKeepAliveOnClose(app);
-  const store = deps.store ?? createStore(config.STORE);
+  const store = deps.store ?? openStore(config.STORE, app.log);
   const urls = { PGO_URL: config.PGO_URL, MODULE_URL: config.MODULE_URL, DVA_AUTH_URL: config.DVA_AUTH_URL, DVA_FHIR_URL: config.DVA_FHIR_URL, DIGID_URL: config.DIGID_URL };
   const registrations = loadRegistrations(config.REGISTRATIONS_FILE, urls);
   const patients = PatientIndex.fromBundle(config.FHIR_BUNDLE, config.PSEUDONYM_SECRET);
@@ -61,6 +61,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   provider.registerGrantType(GRANT_TYPE_TOKEN_EXCHANGE, withProviderErrors(tokenExchangeGrant(get, fhir)), [...TOKEN_EXCHANGE_PARAMETERS], [...TOKEN_EXCHANGE_DUPLICATES]);
   installTokenHooks(provider, get);
   provider.on('server_error', (_ctx, error) => app.log.error({ err: error }, 'oidc-provider server_error'));
+  answerStoreUnavailable(provider); // fail closed: 503, docs/decisions.md I75
   for (const event of ['grant.error', 'authorization.error', 'pushed_authorization_request.error', 'revocation.error', 'introspection.error'] as const) {
     (provider as unknown as NodeJS.EventEmitter).on(event, (_ctx: unknown, error: { error?: string; error_description?: string; error_detail?: string }) =>
       app.log.info({ event, error: error.error, error_description: error.error_description, error_detail: error.error_detail }, 'request refused'));
@@ -79,10 +80,16 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   await app.register(cookie);
   await app.register(formbody);
   app.setErrorHandler((error: Error & { statusCode?: number; status?: number; error_description?: string }, request, reply) => {
+    const page = request.url.startsWith('/interaction') || request.url.startsWith('/digid');
+    if (isStoreUnavailable(error)) {
+      request.log.error({ err: error }, 'store unavailable');
+      if (!page) return sendStoreUnavailable(reply, 'oauth');
+      return reply.code(503).header('retry-after', String(STORE_RETRY_AFTER)).type('text/html').send(errorPage('Even geduld', 'the DVA is temporarily unavailable; try again in a moment'));
+    }
     const status = error instanceof OAuthError ? error.status : (error.statusCode ?? error.status ?? 500);
     if (status >= 500) request.log.error({ err: error }, 'unhandled error');
     const code = status >= 500 ? 500 : status;
-    if (request.url.startsWith('/interaction') || request.url.startsWith('/digid')) {
+    if (page) {
       const detail = code >= 500 ? 'internal error' : (error instanceof OAuthError ? error.error_description : undefined) ?? 'the request is not valid (it may have expired); start again from your PGO';
       return reply.code(code).type('text/html').send(errorPage('Er ging iets mis', escapeHtml(detail)));
     }
@@ -96,7 +103,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   registerLaunchModule(app, get, digid); // spec §3.5
   registerStandalone(app, get); // spec §5 level S
   await mountOidcProvider(app, provider, PROVIDER_PATHS);
-  app.get('/health', async () => ({ status: 'ok' }));
+  registerHealth(app, { store: () => readStoreEpoch(store), keys: async () => signingKey.privateKey });
   app.get('/audit', async () => dva.audit.recent(50));
   app.addHook('onClose', async () => {
     if (!deps.store) await store.close();

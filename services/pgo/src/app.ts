@@ -5,8 +5,8 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, type SigningKey } from '@koppelmij/service-kit';
+import { readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
+import { endKeepAliveOnClose, isStoreUnavailable, loadSigningKey, loggerOptions, openStore, registerHealth, STORE_RETRY_AFTER, type SigningKey } from '@koppelmij/service-kit';
 import { Accounts } from './accounts.ts';
 import { registerCollect } from './collect.ts';
 import type { PgoConfig } from './config.ts';
@@ -50,7 +50,8 @@ const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; fra
 /** Builds the PGO app; the caller listens (main.ts) or injects (tests). */
 export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<FastifyInstance> {
   const fetchImpl = deps.fetch ?? globalThis.fetch;
-  const store = deps.store ?? createStore(config.store, { prefix: 'pgo:' });
+  const app = Fastify({ logger: loggerOptions(config.logLevel) });
+  const store = deps.store ?? openStore(config.store, app.log, { prefix: 'pgo:' });
   const signingKey = deps.signingKey ?? (await loadSigningKey(config.signingJwk));
   const registrations = deps.registrations ?? (await loadRegistrations(config));
   const accounts = deps.accounts ?? (await Accounts.load(config.accountsFile));
@@ -76,7 +77,6 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
     store,
   };
 
-  const app = Fastify({ logger: loggerOptions(config.logLevel) });
   endKeepAliveOnClose(app);
   if (!deps.store) app.addHook('onClose', () => store.close());
   await app.register(cookie, { secret: config.cookieSecret });
@@ -96,7 +96,11 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
     let status = 500;
     let title = 'Something went wrong';
     let message = 'An unexpected error occurred. Please try again.';
-    if (error instanceof PageError) {
+    if (isStoreUnavailable(error)) {
+      request.log.error({ err: error }, 'store unavailable');
+      reply.header('retry-after', String(STORE_RETRY_AFTER));
+      [status, title, message] = [503, 'Temporarily unavailable', 'The PGO is temporarily unavailable. Please try again in a moment.'];
+    } else if (error instanceof PageError) {
       ({ status, title, message } = error);
       request.log[status >= 500 ? 'warn' : 'info']({ err: error }, 'request refused');
     } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
@@ -129,6 +133,7 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   });
 
   // RFC 7517 §5: the public key of the PGO's client assertions (its `jwks_uri` at the DVA).
+  registerHealth(app, { store: () => readStoreEpoch(store), keys: async () => signingKey.privateKey });
   app.get('/jwks', async (_request, reply) => reply.header('cache-control', 'max-age=60').send({ keys: [signingKey.publicJwk] }));
 
   registerDigidLogin(app, ctx.sessions, ctx.digid, accounts);

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { DPOP_ALGORITHMS, smartConfiguration, type SmartConfiguration } from '@koppelmij/core';
-import { isLocalhostName, loadSigningKey, mountOidcProvider, refusedAsJwt } from '@koppelmij/service-kit';
+import { answerStoreUnavailable, isLocalhostName, loadSigningKey, mountOidcProvider, refusedAsJwt } from '@koppelmij/service-kit';
 import type { PgoContext } from '../context.ts';
 import { allScopes, delegationModules, type DelegationModule } from './clients.ts';
 import { registerSmartAsInteraction } from './interaction.ts';
@@ -47,6 +47,7 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
     await registerFhirFacade(app, pgoTokens);
   }
   provider.on('server_error', (_kctx, error) => app.log.error({ err: error }, 'PGO authorization server error'));
+  answerStoreUnavailable(provider); // fail closed: 503, docs/decisions.md I75
 
   const smart = pgoSmartConfiguration(ctx, modules);
   app.get('/fhir/.well-known/smart-configuration', async (_request, reply) => reply.type('application/json').send(smart));
