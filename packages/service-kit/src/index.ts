@@ -10,3 +10,6 @@ export * from './shutdown.ts';
 export * from './registrations.ts';
 export * from './store.ts';
 export * from './health.ts';
+export * from './config-parts.ts';
+export * from './guardrails.ts';
+export * from './run.ts';

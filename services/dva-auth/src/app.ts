@@ -37,7 +37,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   const urls = { PGO_URL: config.PGO_URL, MODULE_URL: config.MODULE_URL, DVA_AUTH_URL: config.DVA_AUTH_URL, DVA_FHIR_URL: config.DVA_FHIR_URL, DIGID_URL: config.DIGID_URL };
   const registrations = loadRegistrations(config.REGISTRATIONS_FILE, urls);
   const patients = PatientIndex.fromBundle(config.FHIR_BUNDLE, config.PSEUDONYM_SECRET);
-  const signingKey = await loadSigningKey(config.SIGNING_JWK);
+  const signingKey = await loadSigningKey(config.SIGNING_JWKS ?? config.SIGNING_JWK);
 
   // the parts reach each other through `get`, called only after `dva` exists
   const get = (): DvaAuth => dva;

@@ -68,7 +68,7 @@ export function createProvider(parts: ProviderParts): Provider {
     }) as unknown as Configuration['adapter'],
     clients: clientMetadata(registrations),
     clientDefaults: { id_token_signed_response_alg: 'ES256' }, // notes §2: jwks holds no RSA key
-    jwks: { keys: [parts.signingKey.privateJwk as never] },
+    jwks: { keys: parts.signingKey.privateJwks as never[] }, // the first key signs, all are published (docs/decisions.md I78)
     cookies: {
       keys: config.COOKIE_KEYS ? config.COOKIE_KEYS.split(',') : [randomBytes(32).toString('base64url')],
       names: { session: 'dva_session', interaction: 'dva_interaction', resume: 'dva_interaction_resume' },

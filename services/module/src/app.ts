@@ -79,7 +79,7 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(indexPage(registrations, config.publicUrl)));
 
   // RFC 7517 §5: the public keys of every private_key_jwt identity (one service key, RFC 7523 §3 signer)
-  const jwks = { keys: registrations.some((r) => r.auth.method === 'private_key_jwt') ? [signingKey.publicJwk] : [] };
+  const jwks = { keys: registrations.some((r) => r.auth.method === 'private_key_jwt') ? signingKey.jwks : [] };
   registerHealth(app, { store: () => readStoreEpoch(store), keys: async () => signingKey.privateKey });
   app.get('/jwks', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').type('application/jwk-set+json').send(jwks));
 

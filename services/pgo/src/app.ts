@@ -134,7 +134,7 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
 
   // RFC 7517 §5: the public key of the PGO's client assertions (its `jwks_uri` at the DVA).
   registerHealth(app, { store: () => readStoreEpoch(store), keys: async () => signingKey.privateKey });
-  app.get('/jwks', async (_request, reply) => reply.header('cache-control', 'max-age=60').send({ keys: [signingKey.publicJwk] }));
+  app.get('/jwks', async (_request, reply) => reply.header('cache-control', 'max-age=60').send({ keys: signingKey.jwks }));
 
   registerDigidLogin(app, ctx.sessions, ctx.digid, accounts);
   registerCollect(app, ctx);

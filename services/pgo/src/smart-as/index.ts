@@ -30,7 +30,7 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
   const modules = delegationModules(ctx.config);
   if (modules.length === 0) return;
   const tokens = launchTokens(ctx.store);
-  const signingKey = await loadSigningKey(); // its own key: never the PGO's client key at the DVA
+  const signingKey = await loadSigningKey(ctx.config.asSigningJwks); // its own keys: never the PGO's client key at the DVA
   const provider = createSmartAsProvider({ config: ctx.config, store: ctx.store, modules, launchTokens: tokens, signingKey, fetch: ctx.fetch });
   // the PGO's own access tokens (level PS): where they are valid, and where revocations are kept
   const pgoTokens = { issuer: ctx.config.pgoUrl, fhirBase: pgoFhirBase(ctx), signingKey, store: ctx.store };

@@ -51,7 +51,7 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
     clients: clientMetadata(modules),
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
     clientAuthMethods: ['private_key_jwt'], // spec §3.3 step 8: RFC 7523
-    jwks: { keys: [parts.signingKey.privateJwk as never] },
+    jwks: { keys: parts.signingKey.privateJwks as never[] }, // the first key signs, all are published (docs/decisions.md I78)
     cookies: {
       // one key per purpose, derived from the PGO's cookie secret
       keys: [createHash('sha256').update(`pgo-as-cookies:${config.cookieSecret}`).digest('base64url')],
