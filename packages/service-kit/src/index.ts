@@ -13,3 +13,4 @@ export * from './health.ts';
 export * from './config-parts.ts';
 export * from './guardrails.ts';
 export * from './run.ts';
+export * from './epoch-guard.ts';

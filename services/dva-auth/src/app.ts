@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LaunchCodes, OAuthError, readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
-import { answerStoreUnavailable, endKeepAliveOnClose, escapeHtml, isStoreUnavailable, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider, openStore, registerHealth, sendStoreUnavailable, STORE_RETRY_AFTER } from '@koppelmij/service-kit';
+import { answerStoreUnavailable, endKeepAliveOnClose, escapeHtml, isStoreUnavailable, loadRegistrations, refuseDpopBeforeEpoch, loadSigningKey, loggerOptions, mountOidcProvider, openStore, registerHealth, sendStoreUnavailable, STORE_RETRY_AFTER } from '@koppelmij/service-kit';
 import { AuditLog } from './audit.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { DvaAuth, GrantContext, LaunchContextRecord } from './context.ts';
@@ -102,6 +102,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   registerOption1(app, get); // spec §3.2
   registerLaunchModule(app, get, digid); // spec §3.5
   registerStandalone(app, get); // spec §5 level S
+  refuseDpopBeforeEpoch(app, store, ['/token', '/par']); // docs/decisions.md I77
   await mountOidcProvider(app, provider, PROVIDER_PATHS);
   registerHealth(app, { store: () => readStoreEpoch(store), keys: async () => signingKey.privateKey });
   app.get('/audit', async () => dva.audit.recent(50));

@@ -25,6 +25,7 @@ export interface ClaimsPolicy {
   now: number;
   maxLifetime: number;
   requireCnf: boolean;
+  notBefore?: number;
 }
 
 /** security-checklists §3 (5), (6): who issued the assertion and for whom. */
@@ -84,6 +85,10 @@ export async function consumeJti(claims: JWTPayload, policy: ClaimsPolicy, store
   const { jti, exp } = claims;
   if (typeof jti !== 'string' || jti.length === 0) throw new InvalidClient('client assertion jti missing');
   if (jti.length > MAX_JTI_LENGTH) throw new InvalidClient('client assertion jti too long');
+  // docs/decisions.md I77: made before the store's epoch (its `iat`, else the earliest its `exp` allows), it cannot be proven unused
+  if (policy.notBefore !== undefined && ((claims.iat as number | undefined) ?? (exp as number) - policy.maxLifetime) < policy.notBefore) {
+    throw new InvalidClient('client assertion jti already used');
+  }
   // checkTimes ran first: exp > now - CLOCK_SKEW, so the ttl is positive.
   const ttl = (exp as number) - policy.now + CLOCK_SKEW;
   const first = await store.setIfAbsent(tupleKey('client-assertion-jti', policy.clientId, jti), 1, ttl);

@@ -39,3 +39,12 @@ export class StoreEpoch {
     return value;
   }
 }
+
+const epochs = new WeakMap<KeyValueStore, StoreEpoch>();
+
+/** The one {@link StoreEpoch} of `store` (every replay check that uses the store asks it). */
+export function epochOf(store: KeyValueStore): StoreEpoch {
+  let epoch = epochs.get(store);
+  if (!epoch) epochs.set(store, (epoch = new StoreEpoch(store)));
+  return epoch;
+}

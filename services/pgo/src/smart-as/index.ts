@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { DPOP_ALGORITHMS, smartConfiguration, type SmartConfiguration } from '@koppelmij/core';
-import { answerStoreUnavailable, isLocalhostName, loadSigningKey, mountOidcProvider, refusedAsJwt } from '@koppelmij/service-kit';
+import { answerStoreUnavailable, isLocalhostName, loadSigningKey, mountOidcProvider, refusedAsJwt, refuseDpopBeforeEpoch } from '@koppelmij/service-kit';
 import type { PgoContext } from '../context.ts';
 import { allScopes, delegationModules, type DelegationModule } from './clients.ts';
 import { registerSmartAsInteraction } from './interaction.ts';
@@ -52,6 +52,7 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
   const smart = pgoSmartConfiguration(ctx, modules);
   app.get('/fhir/.well-known/smart-configuration', async (_request, reply) => reply.type('application/json').send(smart));
   registerSmartAsInteraction(app, ctx, { provider, store: ctx.store, launchTokens: tokens });
+  refuseDpopBeforeEpoch(app, ctx.store, ['/token']); // docs/decisions.md I77
   await mountOidcProvider(app, provider, PROVIDER_PATHS);
 }
 
