@@ -16,6 +16,7 @@ export const FILE_VARIABLES = [
   'PSEUDONYM_SECRET',
   'DIGID_CLIENT_SECRET',
   'PGO_DIGID_CLIENT_SECRET',
+  'FHIR_DATABASE_URL', // it holds the database password
 ] as const;
 
 /**
