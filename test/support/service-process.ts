@@ -29,9 +29,9 @@ export function spawnService(service: string, env: Record<string, string>): Serv
 export async function waitFor200(url: string, timeout = 20_000): Promise<void> {
   const deadline = Date.now() + timeout;
   for (;;) {
-    const status = await fetch(url).then((r) => r.status, () => 0);
+    const [status, body] = await fetch(url).then(async (r) => [r.status, await r.text()] as const, () => [0, ''] as const);
     if (status === 200) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeout} ms (last: ${status})`);
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeout} ms (last: ${status} ${body})`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
