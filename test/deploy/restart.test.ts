@@ -8,7 +8,7 @@ import { createDpopProof, generateDpopKey, jwkThumbprint, type DpopKey } from '@
 import { randomToken, RedisStore, revokedGrantKey } from '@koppelmij/core';
 import { loadSigningKey, type SigningKey } from '@koppelmij/service-kit';
 import { buildDvaFhir, loadDvaFhirConfig } from '@koppelmij/dva-fhir';
-import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
+import { canStartRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.ts';
 
 const FHIR = 'http://fhir.localhost:4200/fhir';
 const PATIENT = `${FHIR}/Patient/pat-van-duinen`;
@@ -46,7 +46,7 @@ async function restart(redis: RedisServer, app: FastifyInstance): Promise<void> 
   }
 }
 
-describe.each([
+describe.runIf(canStartRedisServer('restart')).each([
   { persistence: 'none', aof: false },
   { persistence: 'AOF', aof: true },
 ])('dva-fhir after Redis restarts (persistence: $persistence)', ({ aof }) => {

@@ -10,7 +10,7 @@ import { buildDvaAuth, loadDvaAuthConfig } from '@koppelmij/dva-auth';
 import { buildDvaFhir, loadDvaFhirConfig } from '@koppelmij/dva-fhir';
 import { buildModule, loadModuleConfig } from '@koppelmij/module';
 import { buildPgo, loadPgoConfig } from '@koppelmij/pgo';
-import { startRedisServer, type RedisServer } from '../support/redis-server.ts';
+import { canStartRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.ts';
 
 let redis: RedisServer;
 const apps: Record<string, FastifyInstance> = {};
@@ -25,7 +25,10 @@ const probes: Record<string, () => InjectOptions> = {
 };
 const appOf = (probe: string) => apps[probe.split(' ')[0]!]!;
 
+const enabled = canStartRedisServer('store-outage');
+
 beforeAll(async () => {
+  if (!enabled) return;
   redis = await startRedisServer();
   const env = { STORE: redis.url, LOG_LEVEL: 'silent' };
   const { privateKey, publicKey } = await loadSigningKey();
@@ -56,14 +59,14 @@ async function expectUnavailable(): Promise<void> {
   for (const [name, app] of Object.entries(apps)) {
     const { response, ms } = await timed(app, { method: 'GET', url: '/health/ready' });
     expect({ name, status: response.statusCode, store: response.json().checks.store }).toEqual({ name, status: 503, store: 'unavailable' });
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(2500); // the 1 s command timeout, on a loaded CI machine
     expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
   }
   for (const [name, probe] of Object.entries(probes)) {
     const { response, ms } = await timed(appOf(name), probe());
     expect({ name, status: response.statusCode }).toEqual({ name, status: 503 });
     expect(response.headers['retry-after']).toBe('2');
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(2500); // the 1 s command timeout, on a loaded CI machine
   }
   // a JSON endpoint of oidc-provider: RFC 6749 §4.1.2.1's error code
   const basic = Buffer.from('module-3a-secret:demo-secret-module-3a-change-me-in-a-real-deployment').toString('base64');
@@ -85,7 +88,7 @@ async function expectRecovered(): Promise<void> {
   }
 }
 
-describe('a service whose store is away', () => {
+describe.runIf(enabled)('a service whose store is away', () => {
   it('is ready while its store answers', async () => {
     await expectRecovered();
   });

@@ -1,7 +1,17 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/**
+ * Whether the tests that start a redis-server of their own can run: without the binary they are
+ * skipped with a message, except under `CI=true`, where they must run (as the Redis-backed tests).
+ */
+export function canStartRedisServer(suite: string): boolean {
+  if (spawnSync('redis-server', ['--version']).status === 0 || process.env.CI === 'true') return true;
+  console.warn(`${suite}: skipped, no redis-server on PATH (install Debian's redis-server)`);
+  return false;
+}
 
 /** A redis-server of the test's own, on a random port, that the test may kill, freeze and restart. */
 export interface RedisServer {
