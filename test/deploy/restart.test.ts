@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwtAccessToken } from '@koppelmij/core/access-token';
 import { createDpopProof, generateDpopKey, jwkThumbprint, type DpopKey } from '@koppelmij/core/dpop';
-import { randomToken, RedisStore, revokedGrantKey } from '@koppelmij/core';
+import { EPOCH_KEY, MemoryStore, randomToken, RedisStore, revokedGrantKey } from '@koppelmij/core';
+import { buildDvaAuth, dvaAuthConfig } from '@koppelmij/dva-auth';
 import { loadSigningKey, type SigningKey } from '@koppelmij/service-kit';
 import { buildDvaFhir, loadDvaFhirConfig } from '@koppelmij/dva-fhir';
 import { canStartRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.ts';
@@ -82,5 +83,21 @@ describe.runIf(canStartRedisServer('restart')).each([
     const after = await read(app, at, await proof(at));
     expect(after.status).toBe(401);
     expect(after.challenge).toContain('error="invalid_token"');
+  });
+});
+
+describe('dva-auth after its store lost its state', () => {
+  it('refuses at /token a DPoP proof made before the epoch, before oidc-provider sees it', async () => {
+    const store = new MemoryStore();
+    const now = Math.floor(Date.now() / 1000);
+    await store.set(EPOCH_KEY, now, 3600); // the store came back empty this second
+    const app = await buildDvaAuth(dvaAuthConfig({ LOG_LEVEL: 'silent' }), { store });
+    try {
+      const dpop = await createDpopProof({ key: dpopKey, htm: 'POST', htu: 'http://dva.localhost:4100/token', iat: now - 5 });
+      const response = await app.inject({ method: 'POST', url: '/token', headers: { dpop, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=authorization_code&code=x' });
+      expect({ status: response.statusCode, body: response.json() }).toEqual({ status: 400, body: { error: 'invalid_dpop_proof', error_description: 'DPoP proof has already been used' } });
+    } finally {
+      await app.close();
+    }
   });
 });
