@@ -5,10 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwtAccessToken } from '@koppelmij/core/access-token';
 import { createDpopProof, generateDpopKey, jwkThumbprint, type DpopKey } from '@koppelmij/core/dpop';
-import { EPOCH_KEY, MemoryStore, randomToken, RedisStore, revokedGrantKey } from '@koppelmij/core';
+import { CLIENT_ASSERTION_TYPE, createClientAssertion, EPOCH_KEY, MemoryStore, randomToken, RedisStore, revokedGrantKey } from '@koppelmij/core';
 import { buildDvaAuth, dvaAuthConfig } from '@koppelmij/dva-auth';
 import { loadSigningKey, type SigningKey } from '@koppelmij/service-kit';
 import { buildDvaFhir, loadDvaFhirConfig } from '@koppelmij/dva-fhir';
+import { startProtocolStack } from '../support/protocol.ts';
 import { canStartRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.ts';
 
 const FHIR = 'http://fhir.localhost:4200/fhir';
@@ -98,6 +99,28 @@ describe('dva-auth after its store lost its state', () => {
       expect({ status: response.statusCode, body: response.json() }).toEqual({ status: 400, body: { error: 'invalid_dpop_proof', error_description: 'DPoP proof has already been used' } });
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('client assertions after the DVA store lost its state', () => {
+  it('refuses at /par an assertion issued before the epoch, and accepts a fresh one (oidc-provider client authentication)', async () => {
+    const store = new MemoryStore();
+    const now = Math.floor(Date.now() / 1000);
+    await store.set(EPOCH_KEY, now, 3600);
+    const t = await startProtocolStack({ dvaStore: store });
+    try {
+      const key = t.keys.pgo;
+      const assertion = (at: number) => createClientAssertion({ clientId: 'pgo-demo', audience: t.urls.dvaAuth, privateKey: key.privateKey, alg: 'ES256', kid: key.kid, clock: () => at });
+      const par = async (at: number) => {
+        const form = { client_id: 'pgo-demo', client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await assertion(at), response_type: 'code', redirect_uri: `${t.urls.pgo}/callback`, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' };
+        const response = await fetch(`${t.urls.dvaAuth}/par`, { method: 'POST', body: new URLSearchParams(form) });
+        return { status: response.status, body: (await response.json()) as { error?: string; error_description?: string } };
+      };
+      expect(await par(now - 5)).toEqual({ status: 401, body: { error: 'invalid_client', error_description: 'client authentication failed' } });
+      expect((await par(now)).body.error).not.toBe('invalid_client');
+    } finally {
+      await t.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createClientAssertion, verifyClientAssertion } from '../src/client-auth/index.ts';
+import { assertAssertionAfterEpoch, createClientAssertion, verifyClientAssertion } from '../src/client-auth/index.ts';
 import { createDpopProof, generateDpopKey, verifyDpopProof } from '../src/dpop/index.ts';
 import { InvalidClient, InvalidDpopProof } from '../src/errors/index.ts';
 import { EPOCH_KEY, epochOf, MemoryStore, readStoreEpoch, StoreEpoch, type KeyValueStore } from '../src/store/index.ts';
@@ -62,5 +62,14 @@ describe('replay checks refuse what was made before the epoch', () => {
       verifyClientAssertion(await assertion(at), { client, audiences: ['https://as.example'], store: new MemoryStore(), clock, notBefore });
     await expect(verify(now - 10, now - 9)).rejects.toThrow(new InvalidClient('client assertion jti already used'));
     await expect(verify(now - 9, now - 9)).resolves.toMatchObject({ clientId: 'module' });
+  });
+});
+
+describe('assertAssertionAfterEpoch (for oidc-provider client authentication)', () => {
+  it('dates an assertion without iat by the earliest its exp allows, and refuses an exp too far ahead', () => {
+    expect(() => assertAssertionAfterEpoch({ exp: now + 300 }, now, { now })).not.toThrow();
+    expect(() => assertAssertionAfterEpoch({ exp: now + 299 }, now, { now })).toThrow(new InvalidClient('client assertion jti already used'));
+    expect(() => assertAssertionAfterEpoch({ exp: now + 301, iat: now }, now, { now })).toThrow(new InvalidClient('client assertion exp too far ahead'));
+    expect(() => assertAssertionAfterEpoch({ iat: now }, now, { now })).toThrow(new InvalidClient('client assertion exp too far ahead'));
   });
 });

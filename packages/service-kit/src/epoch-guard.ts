@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
-import { epochOf, InvalidDpopProof, type KeyValueStore } from '@koppelmij/core';
+import { DPOP_ERRORS, epochOf, InvalidDpopProof, type KeyValueStore } from '@koppelmij/core';
 import { sendOAuthError } from './errors.ts';
 
 /**
@@ -10,6 +10,9 @@ import { sendOAuthError } from './errors.ts';
  * (docs/decisions.md I77). The unverified `iat` can only refuse, never admit: the provider still
  * runs every check of RFC 9449 §4.3.
  */
+
+// core `verifyDpopProof`'s default acceptance window for past `iat` (s): it judges a proof stale before it checks replay
+const STALE_AFTER = 60;
 export function refuseDpopBeforeEpoch(app: FastifyInstance, store: KeyValueStore, paths: readonly string[]): void {
   app.addHook('onRequest', async (request, reply) => {
     const proof = request.headers.dpop;
@@ -21,7 +24,9 @@ export function refuseDpopBeforeEpoch(app: FastifyInstance, store: KeyValueStore
       return; // not a JWT: the provider refuses it
     }
     if (typeof iat === 'number' && iat < (await epochOf(store).current())) {
-      return sendOAuthError(reply, new InvalidDpopProof('DPoP proof has already been used')); // RFC 9449 §11.1
+      // RFC 9449 §4.3 (11) before §11.1, as the checks behind this one report it
+      const stale = Math.floor(Date.now() / 1000) - iat > STALE_AFTER;
+      return sendOAuthError(reply, new InvalidDpopProof(stale ? DPOP_ERRORS.iat : DPOP_ERRORS.replay));
     }
   });
 }

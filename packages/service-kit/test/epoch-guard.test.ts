@@ -26,6 +26,12 @@ describe('DPoP proofs before the store epoch, ahead of oidc-provider (docs/decis
     expect(response.json()).toEqual({ error: 'invalid_dpop_proof', error_description: 'DPoP proof has already been used' });
   });
 
+  it('calls a proof older than the acceptance window stale, as the checks behind it would', async () => {
+    const app = await guarded(now);
+    const response = await app.inject({ method: 'POST', url: '/token', headers: { dpop: await proof(now - 61) } });
+    expect(response.json()).toEqual({ error: 'invalid_dpop_proof', error_description: 'DPoP proof iat is outside the acceptable window' });
+  });
+
   it('passes proofs from the epoch on, requests without a proof or a JWT, and other paths', async () => {
     const app = await guarded(now);
     expect((await app.inject({ method: 'POST', url: '/token', headers: { dpop: await proof(now) } })).statusCode).toBe(200);

@@ -1,12 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { createOidcAdapter, type KeyValueStore } from '@koppelmij/core';
+import { assertAssertionAfterEpoch, createOidcAdapter, epochOf, type KeyValueStore, type OAuthError } from '@koppelmij/core';
 import type { Registrations, SigningKey } from '@koppelmij/service-kit';
 import { clientMetadata, resourceScopes, STATIC_SCOPES } from './clients.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { GrantContext } from './context.ts';
 import type { PatientIndex } from './patients.ts';
 import { representationClaims } from './representation.ts';
+
+/** docs/decisions.md I77 for oidc-provider's client authentication: core's rule, as the provider's own error. */
+async function assertFreshAssertion(claims: Record<string, unknown>, store: KeyValueStore): Promise<void> {
+  const notBefore = await epochOf(store).current();
+  try {
+    assertAssertionAfterEpoch(claims, notBefore);
+  } catch (error) {
+    throw new errors.InvalidClientAuth((error as OAuthError).error_description ?? 'client assertion invalid');
+  }
+}
 
 export interface ProviderParts {
   config: DvaAuthConfig;
@@ -97,6 +107,8 @@ export function createProvider(parts: ProviderParts): Provider {
     responseTypes: ['code'],
     pkce: { required: () => true }, // spec §8 item 1, 14: PKCE S256 on every authorization request
     extraParams: parts.extraParams,
+    // docs/decisions.md I77: oidc-provider's own replay cache knows no epoch; an assertion made before it is refused
+    assertJwtClientAuthClaimsAndHeader: async (_ctx, claims) => assertFreshAssertion(claims, parts.store),
     // notes §3: oidc-provider's own fetch refuses loopback and private addresses (an SSRF guard for
     // dynamically registered clients). Here every jwks_uri comes from the operator's registrations
     // file, so the DVA fetches with its ordinary client, which also resolves *.localhost in the demo.

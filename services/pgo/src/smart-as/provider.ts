@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
-import { DPOP_ALGORITHMS, createOidcAdapter, type KeyValueStore, type LaunchCodes } from '@koppelmij/core';
+import { DPOP_ALGORITHMS, assertAssertionAfterEpoch, createOidcAdapter, epochOf, type KeyValueStore, type LaunchCodes, type OAuthError } from '@koppelmij/core';
 import { escapeHtml, type SigningKey } from '@koppelmij/service-kit';
 import type { PgoConfig } from '../config.ts';
 import { allScopes, clientMetadata, offeredScopes, type DelegationModule } from './clients.ts';
@@ -76,6 +76,12 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
     // proof (RFC 9449 §11.11); so an assertion without cnf fails here too. A missing or unreadable
     // proof is left to the grant's DPoP check, which runs after client authentication.
     assertJwtClientAuthClaimsAndHeader: async (ctx, claims) => {
+      const notBefore = await epochOf(parts.store).current();
+      try {
+        assertAssertionAfterEpoch(claims, notBefore); // docs/decisions.md I77
+      } catch (error) {
+        throw new errors.InvalidClientAuth((error as OAuthError).error_description ?? 'client assertion invalid');
+      }
       if (ctx.oidc.route !== 'token') return;
       const jkt = (claims.cnf as { jkt?: unknown } | null | undefined)?.jkt;
       const proofJkt = await proofThumbprint(ctx.get('dpop'));
