@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { LaunchCodes, OAuthError, readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
+import { epochOf, LaunchCodes, OAuthError, readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
 import { answerStoreUnavailable, endKeepAliveOnClose, escapeHtml, isStoreUnavailable, loadRegistrations, refuseDpopBeforeEpoch, loadSigningKey, loggerOptions, mountOidcProvider, openStore, registerHealth, sendStoreUnavailable, STORE_RETRY_AFTER } from '@koppelmij/service-kit';
 import { AuditLog } from './audit.ts';
 import type { DvaAuthConfig } from './config.ts';
@@ -34,6 +34,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   const app = Fastify({ logger: loggerOptions(config.LOG_LEVEL), trustProxy: config.TRUST_PROXY });
   endKeepAliveOnClose(app);
   const store = deps.store ?? openStore(config.STORE, app.log);
+  await epochOf(store).current().catch(() => undefined); // the epoch exists before anything is issued; a store away now sets it later (docs/decisions.md I77)
   const urls = { PGO_URL: config.PGO_URL, MODULE_URL: config.MODULE_URL, DVA_AUTH_URL: config.DVA_AUTH_URL, DVA_FHIR_URL: config.DVA_FHIR_URL, DIGID_URL: config.DIGID_URL };
   const registrations = loadRegistrations(config.REGISTRATIONS_FILE, urls);
   const patients = PatientIndex.fromBundle(config.FHIR_BUNDLE, config.PSEUDONYM_SECRET);

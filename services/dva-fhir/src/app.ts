@@ -1,7 +1,7 @@
 import type { AccessTokenClaims, VerifyJwtAccessTokenOptions } from '@koppelmij/core/access-token';
 import { DPOP_ALGORITHMS, DpopNonces } from '@koppelmij/core/dpop';
 import { FhirError } from '@koppelmij/core/errors';
-import { readStoreEpoch, type KeyValueStore } from '@koppelmij/core/store';
+import { epochOf, readStoreEpoch, type KeyValueStore } from '@koppelmij/core/store';
 import type { Clock } from '@koppelmij/core/util';
 import { endKeepAliveOnClose, loggerOptions, openStore, registerErrorHandler, registerHealth } from '@koppelmij/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -58,6 +58,7 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
 
   const store = deps.store ?? openStore(config.store, app.log);
   if (!deps.store) app.addHook('onClose', () => store.close());
+  await epochOf(store).current().catch(() => undefined); // the epoch exists before anything is issued; a store away now sets it later (docs/decisions.md I77)
   const data = new FhirData(deps.resources ?? loadBundle(config.bundlePath, config.placeholders));
   const policy = new Policy(
     { fhirBase: config.fhirUrl, systemClients: config.systemClients, launchContextReferences: config.launchContextReferences },

@@ -5,7 +5,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
+import { epochOf, readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
 import { endKeepAliveOnClose, isStoreUnavailable, loadSigningKey, loggerOptions, openStore, registerHealth, STORE_RETRY_AFTER, type SigningKey } from '@koppelmij/service-kit';
 import { Accounts } from './accounts.ts';
 import { registerCollect } from './collect.ts';
@@ -52,6 +52,7 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   const fetchImpl = deps.fetch ?? globalThis.fetch;
   const app = Fastify({ logger: loggerOptions(config.logLevel) });
   const store = deps.store ?? openStore(config.store, app.log, { prefix: 'pgo:' });
+  await epochOf(store).current().catch(() => undefined); // the epoch exists before anything is issued; a store away now sets it later (docs/decisions.md I77)
   const signingKey = deps.signingKey ?? (await loadSigningKey(config.signingJwk));
   const registrations = deps.registrations ?? (await loadRegistrations(config));
   const accounts = deps.accounts ?? (await Accounts.load(config.accountsFile));
