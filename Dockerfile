@@ -10,7 +10,10 @@ COPY services ./services
 COPY test/package.json ./test/package.json
 COPY deploy ./deploy
 RUN pnpm install --frozen-lockfile --prod=false --ignore-scripts
+# never as root
 USER node
 # e.g. SERVICE=dva-auth
 ENV SERVICE=pgo HOST=0.0.0.0
+# `exec` makes node PID 1; each service's main.ts handles SIGTERM itself (drain, exit 0; docs/decisions.md I81)
+STOPSIGNAL SIGTERM
 CMD ["sh", "-c", "exec node --conditions=@koppelmij/source services/$SERVICE/src/main.ts"]

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { checkClientQuota, countClientRequests, type ClientQuota, type QuotaProvider } from './client-quota.ts';
+import { isStoreUnavailable, STORE_RETRY_AFTER } from './store.ts';
 
 /** The part of an oidc-provider instance this module needs. */
 export interface CallbackProvider {
@@ -78,4 +79,38 @@ async function mount(app: FastifyInstance, callback: ReturnType<CallbackProvider
  */
 export function refusedAsJwt(ctx: { status: number; body?: unknown; oidc?: { client?: unknown } }): boolean {
   return ctx.status === 400 && (ctx.body as { error?: unknown } | undefined)?.error === 'unsupported_token_type' && ctx.oidc?.client !== undefined;
+}
+
+/** The part of an oidc-provider instance {@link answerStoreUnavailable} needs. */
+export interface EventedProvider {
+  on(event: 'server_error', listener: (ctx: object, error: unknown) => void): unknown;
+  use(middleware: (ctx: StoreErrorContext, next: () => Promise<void>) => Promise<void>): unknown;
+}
+
+interface StoreErrorContext {
+  status: number;
+  body?: unknown;
+  set(field: string, value: string): void;
+}
+
+/**
+ * oidc-provider answers any error of its adapter with 500 `server_error`. When the store was
+ * unavailable the answer becomes 503 with `Retry-After` (fail closed, docs/decisions.md I75) and,
+ * for JSON answers, RFC 6749 §4.1.2.1's `temporarily_unavailable`. A redirect to the client stays.
+ */
+export function answerStoreUnavailable(provider: EventedProvider): void {
+  const failed = new WeakSet<object>();
+  provider.on('server_error', (ctx, error) => {
+    if (isStoreUnavailable(error)) failed.add(ctx);
+  });
+  provider.use(async (ctx, next) => {
+    await next();
+    if (!failed.has(ctx) || ctx.status !== 500) return;
+    ctx.status = 503;
+    ctx.set('retry-after', String(STORE_RETRY_AFTER));
+    const body = ctx.body as { error?: unknown } | undefined;
+    if (body && typeof body === 'object' && body.error === 'server_error') {
+      ctx.body = { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable; try again shortly' };
+    }
+  });
 }

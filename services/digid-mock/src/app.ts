@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
-import { createStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, mountOidcProvider, registerErrorHandler, registerFormProtection, registerSecurityHeaders } from '@koppelmij/service-kit';
+import { readStoreEpoch } from '@koppelmij/core';
+import { answerStoreUnavailable, endKeepAliveOnClose, loadSigningKey, loggerOptions, mountOidcProvider, openStore, registerErrorHandler, registerFormProtection, registerHealth, registerSecurityHeaders } from '@koppelmij/service-kit';
 import type { DigidMockConfig } from './config.ts';
 import { resumeWithoutStaleSession } from './fresh-session.ts';
 import { registerInteractionRoutes } from './interactions.ts';
@@ -14,10 +14,10 @@ import { createProvider, PROVIDER_PATHS } from './provider.ts';
  */
 export async function buildDigidMock(config: DigidMockConfig): Promise<FastifyInstance> {
   const signingKey = await loadSigningKey(config.signingJwk, 'ES256');
-  const store = createStore(config.store, { prefix: 'digid:' });
-  const provider = createProvider(config, signingKey, store);
-
   const app = Fastify({ logger: loggerOptions(config.logLevel) });
+  const store = openStore(config.store, app.log, { prefix: 'digid:' });
+  const provider = createProvider(config, signingKey, store);
+  answerStoreUnavailable(provider); // fail closed: 503, docs/decisions.md I75
   endKeepAliveOnClose(app);
   registerSecurityHeaders(app, { publicUrl: config.issuer });
   registerFormProtection(app, { publicUrl: config.issuer, refusalPage: formRefusedPage }); // OWASP CSRF (I56)
@@ -27,5 +27,6 @@ export async function buildDigidMock(config: DigidMockConfig): Promise<FastifyIn
   resumeWithoutStaleSession(app, provider);
   await mountOidcProvider(app, provider, PROVIDER_PATHS);
   await registerInteractionRoutes(app, provider);
+  registerHealth(app, { store: () => readStoreEpoch(store), keys: async () => signingKey.privateKey });
   return app;
 }

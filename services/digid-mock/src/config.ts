@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { randomToken } from '@koppelmij/core';
+import { commonVariables, portVariable, signingKeyVariables } from '@koppelmij/service-kit';
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -43,8 +44,9 @@ function defaultClient(client_id: string, client_secret: string, redirect_uri: s
  */
 export const digidMockConfigSchema = z
   .object({
-    DIGID_PORT: z.coerce.number().int().min(0).max(65535).default(4400),
-    HOST: z.string().min(1).default('127.0.0.1'),
+    ...commonVariables,
+    ...signingKeyVariables,
+    DIGID_PORT: portVariable(4400),
     DIGID_URL: httpUrl
       .refine((u) => new URL(u).pathname === '/' && !new URL(u).search && !new URL(u).hash, 'must be an origin: no path, query or fragment')
       .default('http://digid.localhost:4400'),
@@ -56,11 +58,6 @@ export const digidMockConfigSchema = z
     DIGID_CLIENTS: clientsJson.optional(),
     /** Comma-separated cookie signing keys, newest first. Default: a random key per process. */
     COOKIE_KEYS: cookieKeys.optional(),
-    /** Private ES256 JWK (JSON). Default: a fresh key per process. */
-    SIGNING_JWK: z.string().min(1).optional(),
-    /** `memory` or a redis:// URL (docs/architecture.md, "Shared state"). */
-    STORE: z.string().default('memory'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .transform((env) => ({
     port: env.DIGID_PORT,
@@ -71,7 +68,7 @@ export const digidMockConfigSchema = z
       defaultClient('pgo-demo', env.PGO_DIGID_CLIENT_SECRET, `${withoutSlash(env.PGO_URL)}/login/callback`),
     ],
     cookieKeys: env.COOKIE_KEYS ?? [randomToken()],
-    signingJwk: env.SIGNING_JWK,
+    signingJwk: env.SIGNING_JWKS ?? env.SIGNING_JWK,
     store: env.STORE,
     logLevel: env.LOG_LEVEL,
   }));

@@ -1,13 +1,14 @@
-/** Starts the mock DigiD from environment variables (README.md, "Configuration"). */
-import { loadConfig } from '@koppelmij/service-kit';
+/** Starts the mock DigiD from environment variables (docs/deploy.md). */
+import { loadConfig, runService, startOrExit } from '@koppelmij/service-kit';
 import { buildDigidMock } from './app.ts';
 import { digidMockConfigSchema } from './config.ts';
 
-const config = loadConfig(digidMockConfigSchema);
-const app = await buildDigidMock(config);
-await app.listen({ port: config.port, host: config.host });
-console.log(`digid-mock: issuer ${config.issuer} (listening on ${config.host}:${config.port})`);
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void app.close().then(() => process.exit(0)));
-}
+startOrExit('digid-mock', () =>
+  runService({
+    name: 'digid-mock',
+    load: (env) => loadConfig(digidMockConfigSchema, env),
+    build: buildDigidMock,
+    listen: (config) => ({ port: config.port, host: config.host, publicUrl: config.issuer, store: config.store }),
+    secrets: ['SIGNING_JWKS|SIGNING_JWK', 'COOKIE_KEYS', 'DIGID_CLIENT_SECRET|DIGID_CLIENTS', 'PGO_DIGID_CLIENT_SECRET|DIGID_CLIENTS'],
+  }),
+);

@@ -49,7 +49,7 @@ export function createProvider(config: DigidMockConfig, signingKey: SigningKey, 
     }),
     clients: config.clients.map((client) => ({ ...client, grant_types: ['authorization_code'], response_types: ['code'] })),
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
-    jwks: { keys: [signingKey.privateJwk] },
+    jwks: { keys: signingKey.privateJwks }, // the first key signs, all are published (docs/decisions.md I78)
     responseTypes: ['code'],
     pkce: { required: () => true }, // RFC 9700 §2.1.1; oidc-provider supports S256 only
     scopes: ['openid'], // `profile` and `bsn` come from `claims`; no offline_access: DigiD issues no refresh tokens

@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { decodeJwt } from 'jose';
 import {
-  DpopNonces, InvalidRequest, JwksCache, OAuthError, verifyClientAssertion, verifyDpopProof,
+  DpopNonces, epochOf, InvalidRequest, JwksCache, OAuthError, verifyClientAssertion, verifyDpopProof,
   type RegisteredClientKeys, type VerifiedDpopProof,
 } from '@koppelmij/core';
 import type { ModuleRegistration } from '@koppelmij/service-kit';
@@ -84,6 +84,7 @@ export async function verifyActorToken(
       client,
       audiences: expected.audiences,
       store: dva.store,
+      notBefore: await epochOf(dva.store).current(), // docs/decisions.md I77
       keys: keys.moduleKeys,
       requireCnf: true, // spec §8 item 18: no cnf
     });
@@ -101,11 +102,12 @@ export async function verifyActorToken(
  *
  * @throws InvalidDpopProof (400) or UseDpopNonce (400, with a fresh nonce; decision D6)
  */
-export function verifyTokenRequestProof(dva: DvaAuth, keys: DelegationKeys, request: IncomingMessage): Promise<VerifiedDpopProof> {
+export async function verifyTokenRequestProof(dva: DvaAuth, keys: DelegationKeys, request: IncomingMessage): Promise<VerifiedDpopProof> {
   return verifyDpopProof(headerValues(request, 'dpop'), {
     htm: request.method ?? '',
     htu: `${dva.config.DVA_AUTH_URL}/token`,
     store: dva.store,
+    notBefore: await epochOf(dva.store).current(), // docs/decisions.md I77
     ...(keys.nonces && { nonces: keys.nonces }),
     context: 'as',
   });

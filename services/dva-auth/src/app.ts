@@ -1,8 +1,8 @@
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { LaunchCodes, OAuthError, createStore, type KeyValueStore } from '@koppelmij/core';
-import { answerMissingClientAuthentication, answerPostOnly, endKeepAliveOnClose, escapeHtml, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider, registerCors, registerFormProtection, registerSecurityHeaders, browserOrigins } from '@koppelmij/service-kit';
+import { epochOf, LaunchCodes, OAuthError, readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
+import { answerMissingClientAuthentication, answerPostOnly, answerStoreUnavailable, browserOrigins, endKeepAliveOnClose, escapeHtml, isStoreUnavailable, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider, openStore, refuseDpopBeforeEpoch, registerCors, registerFormProtection, registerHealth, registerSecurityHeaders, sendStoreUnavailable, STORE_RETRY_AFTER } from '@koppelmij/service-kit';
 import { AuditLog } from './audit.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { DvaAuth, GrantContext, LaunchContextRecord } from './context.ts';
@@ -40,14 +40,15 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   endKeepAliveOnClose(app);
   registerSecurityHeaders(app, { publicUrl: config.DVA_AUTH_URL });
   registerFormProtection(app, { publicUrl: config.DVA_AUTH_URL, refusalPage: formRefusedPage }); // OWASP CSRF (I56)
-  const store = deps.store ?? createStore(config.STORE);
+  const store = deps.store ?? openStore(config.STORE, app.log);
+  await epochOf(store).current().catch(() => undefined); // the epoch exists before anything is issued; a store away now sets it later (docs/decisions.md I77)
   const urls = { PGO_URL: config.PGO_URL, MODULE_URL: config.MODULE_URL, DVA_AUTH_URL: config.DVA_AUTH_URL, DVA_FHIR_URL: config.DVA_FHIR_URL, DIGID_URL: config.DIGID_URL };
   const loaded = loadRegistrations(config.REGISTRATIONS_FILE, urls);
   const registrations = { ...loaded, modules: [...loaded.modules, ...loaded.test_clients] }; // docs/decisions.md I51
   // SMART App Launch CORS for browser apps (I57): never /authorize or the interaction pages
   registerCors(app, { origins: browserOrigins([...registrations.pgos, ...registrations.modules]), open: (path) => DVA_OPEN_DOCUMENTS.has(path), restricted: (path) => DVA_CORS_ENDPOINTS.has(path) });
   const patients = PatientIndex.fromBundle(config.FHIR_BUNDLE, config.PSEUDONYM_SECRET);
-  const signingKey = await loadSigningKey(config.SIGNING_JWK);
+  const signingKey = await loadSigningKey(config.SIGNING_JWKS ?? config.SIGNING_JWK);
   const idTokenRsaKey = await loadSigningKey(config.SIGNING_RSA_JWK, 'RS256'); // docs/decisions.md I103
 
   // the parts reach each other through `get`, called only after `dva` exists
@@ -75,6 +76,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   installTokenHooks(provider, get);
   answerMissingClientAuthentication(provider); // RFC 6749 §5.2
   provider.on('server_error', (_ctx, error) => app.log.error({ err: error }, 'oidc-provider server_error'));
+  answerStoreUnavailable(provider); // fail closed: 503, docs/decisions.md I75
   for (const event of ['grant.error', 'authorization.error', 'pushed_authorization_request.error', 'revocation.error', 'introspection.error'] as const) {
     (provider as unknown as NodeJS.EventEmitter).on(event, (_ctx: unknown, error: { error?: string; error_description?: string; error_detail?: string }) =>
       app.log.info({ event, error: error.error, error_description: error.error_description, error_detail: error.error_detail }, 'request refused'));
@@ -93,10 +95,16 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   await app.register(cookie);
   await app.register(formbody);
   app.setErrorHandler((error: Error & { statusCode?: number; status?: number; error_description?: string }, request, reply) => {
+    const page = request.url.startsWith('/interaction') || request.url.startsWith('/digid');
+    if (isStoreUnavailable(error)) {
+      request.log.error({ err: error }, 'store unavailable');
+      if (!page) return sendStoreUnavailable(reply, 'oauth');
+      return reply.code(503).header('retry-after', String(STORE_RETRY_AFTER)).type('text/html').send(errorPage('Even geduld', 'the DVA is temporarily unavailable; try again in a moment'));
+    }
     const status = error instanceof OAuthError ? error.status : (error.statusCode ?? error.status ?? 500);
     if (status >= 500) request.log.error({ err: error }, 'unhandled error');
     const code = status >= 500 ? 500 : status;
-    if (request.url.startsWith('/interaction') || request.url.startsWith('/digid')) {
+    if (page) {
       const detail = code >= 500 ? 'interne fout' : (error instanceof OAuthError ? error.error_description : undefined) ?? 'het verzoek is niet geldig (misschien verlopen); begin opnieuw vanuit uw PGO';
       return reply.code(code).type('text/html').send(errorPage('Er ging iets mis', escapeHtml(detail)));
     }
@@ -110,9 +118,10 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   registerLaunchModule(app, get, digid); // spec §3.5
   registerStandalone(app, get); // spec §5 level S
   answerPostOnly(app, ['/par', '/token', '/revoke', '/introspect']); // RFC 9126 §2.3, RFC 6749 §3.2
+  refuseDpopBeforeEpoch(app, store, ['/token', '/par']); // docs/decisions.md I77
   await mountOidcProvider(app, provider, PROVIDER_PATHS, { clientQuota });
   // docs/decisions.md I47: the audit trail is served by no route; it is read from the log
-  app.get('/health', async () => ({ status: 'ok' }));
+  registerHealth(app, { store: () => readStoreEpoch(store), keys: async () => signingKey.privateKey });
   app.addHook('onClose', async () => {
     if (!deps.store) await store.close();
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig } from '@koppelmij/service-kit';
+import { base64urlSecret, commonVariables, loadConfig, signingKeyVariables } from '@koppelmij/service-kit';
 
 const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/$/, ''));
 const seconds = (d: number) => z.coerce.number().int().positive().default(d);
@@ -9,8 +9,9 @@ const list = <T extends string>(values: readonly [T, ...T[]], d: T[]) =>
 
 /** Environment of dva-auth. Every switch of spec §7.4 that concerns the DVA authorization server. */
 export const dvaAuthConfigSchema = z.object({
+  ...commonVariables,
+  ...signingKeyVariables,
   DVA_AUTH_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
-  HOST: z.string().default('127.0.0.1'),
   DVA_AUTH_URL: url.default('http://dva.localhost:4100'),
   DVA_FHIR_URL: url.default('http://fhir.localhost:4200/fhir'),
   DIGID_URL: url.default('http://digid.localhost:4400'),
@@ -20,16 +21,14 @@ export const dvaAuthConfigSchema = z.object({
   DIGID_CLIENT_SECRET: z.string().min(16).default('demo-digid-secret-change-me'),
   REGISTRATIONS_FILE: z.string().default('deploy/demo/registrations.json'),
   FHIR_BUNDLE: z.string().default('deploy/demo/fhir-bundle.json'),
-  STORE: z.string().default('memory'),
   /** Comma-separated cookie signing keys (first signs); a random key when absent (demo). */
   COOKIE_KEYS: z.string().optional(),
-  SIGNING_JWK: z.string().optional(),
   /** The RSA private JWK (JSON) of RS256 id_tokens (SMART App Launch 2.x sso-openid-connect); a fresh key per process when absent. */
   SIGNING_RSA_JWK: z.string().optional(),
   /** Secret for the pseudonymous `sub` (HMAC of the BSN); must be stable across restarts in a deployment. */
   PSEUDONYM_SECRET: z.string().min(16).default('demo-pseudonym-secret-change-me'),
   /** 32+ bytes, base64url; shared by all instances (RFC 9449 §8 nonces). Random when absent. */
-  DPOP_NONCE_SECRET: z.string().optional(),
+  DPOP_NONCE_SECRET: base64urlSecret.optional(),
   DPOP_REQUIRE_NONCE: bool(true),
   /** Trust X-Forwarded-* (only behind a TLS-terminating proxy; notes §1, RFC 9700 §4.13). */
   TRUST_PROXY: bool(false),
@@ -61,7 +60,6 @@ export const dvaAuthConfigSchema = z.object({
   /** Safeguard 4.2.4 (identity-check.md): the patient's name and birth date in the collect token response: `off`, under `representation`, or `always`. */
   IDENTITY_IN_TOKEN_RESPONSE: z.enum(['off', 'representation', 'always']).default('off'),
   TASK_DELIVERY: list(['fhirContext', 'resource', 'authorization_details'] as const, ['fhirContext']),
-  LOG_LEVEL: z.string().default('info'),
   /** JSON overrides of the quotas (rate-limits.ts; docs/decisions.md I58), e.g. `{"par":{"limit":100}}`. */
   RATE_LIMITS: z.string().optional(),
 });

@@ -79,7 +79,8 @@ export function createProvider(parts: ProviderParts): Provider {
       dPoPSigningAlgValues: support.dpop_signing_alg_values_supported, // RFC 9449 §5.1, decision D2
       idTokenSigningAlgValues: [...ID_TOKEN_ALGORITHMS],
     } as Configuration['enabledJWA'],
-    jwks: { keys: [parts.signingKey.privateJwk as never, parts.idTokenRsaKey.privateJwk as never] },
+    // the first key signs, all are published (docs/decisions.md I78); the RSA key signs RS256 id_tokens (I103)
+    jwks: { keys: [...(parts.signingKey.privateJwks as never[]), parts.idTokenRsaKey.privateJwk as never] },
     cookies: {
       keys: config.COOKIE_KEYS ? config.COOKIE_KEYS.split(',') : [randomBytes(32).toString('base64url')],
       names: { session: 'dva_session', interaction: 'dva_interaction', resume: 'dva_interaction_resume' },
@@ -108,7 +109,7 @@ export function createProvider(parts: ProviderParts): Provider {
     responseTypes: ['code'],
     pkce: { required: () => true }, // spec §8 item 1, 14: PKCE S256 on every authorization request
     extraParams: parts.extraParams,
-    assertJwtClientAuthClaimsAndHeader: clientAssertionPolicy(config.DVA_AUTH_URL, errors.InvalidClientAuth), // decision D1; docs/decisions.md I53
+    assertJwtClientAuthClaimsAndHeader: clientAssertionPolicy(config.DVA_AUTH_URL, errors.InvalidClientAuth, parts.store), // decision D1; docs/decisions.md I53, I77
     // notes §3: oidc-provider's own fetch refuses loopback and private addresses (an SSRF guard for
     // dynamically registered clients). Here every jwks_uri comes from the operator's registrations
     // file, so the DVA fetches with its ordinary client, which also resolves *.localhost in the demo.

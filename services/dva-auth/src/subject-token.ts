@@ -22,7 +22,7 @@ export async function verifySubjectToken(token: string | undefined, clientId: st
   if (!token) throw new InvalidRequest('subject_token is missing');
   let claims: AccessTokenClaims;
   try {
-    claims = await verifyJwtAccessToken(token, { key: check.signingKey.publicKey, issuer: check.config.DVA_AUTH_URL, audience: check.config.DVA_FHIR_URL });
+    claims = await verifyJwtAccessToken(token, { key: check.signingKey.verifyKey, issuer: check.config.DVA_AUTH_URL, audience: check.config.DVA_FHIR_URL });
   } catch {
     throw new InvalidRequest(INVALID);
   }

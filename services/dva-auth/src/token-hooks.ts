@@ -69,7 +69,7 @@ async function shapeTokenResponse(ctx: KoaContextWithOIDC, dva: DvaAuth): Promis
 
 async function verifyOwnAccessToken(token: unknown, dva: DvaAuth): Promise<AccessTokenClaims | undefined> {
   if (typeof token !== 'string' || token.split('.').length !== 3) return undefined;
-  return verifyJwtAccessToken(token, { key: dva.signingKey.publicKey, issuer: dva.config.DVA_AUTH_URL, audience: dva.config.DVA_FHIR_URL }).catch(() => undefined);
+  return verifyJwtAccessToken(token, { key: dva.signingKey.verifyKey, issuer: dva.config.DVA_AUTH_URL, audience: dva.config.DVA_FHIR_URL }).catch(() => undefined);
 }
 
 async function revokeJwtAccessToken(ctx: KoaContextWithOIDC, dva: DvaAuth): Promise<void> {

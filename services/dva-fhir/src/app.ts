@@ -1,9 +1,9 @@
 import type { AccessTokenClaims, VerifyJwtAccessTokenOptions } from '@koppelmij/core/access-token';
 import { DPOP_ALGORITHMS, DpopNonces } from '@koppelmij/core/dpop';
 import { FhirError } from '@koppelmij/core/errors';
-import { createStore, type KeyValueStore } from '@koppelmij/core/store';
+import { epochOf, readStoreEpoch, type KeyValueStore } from '@koppelmij/core/store';
 import type { Clock } from '@koppelmij/core/util';
-import { browserOrigins, endKeepAliveOnClose, loadRegistrations, loggerOptions, RateLimiter, rateLimitsFrom, registerCors, registerErrorHandler, registerSecurityHeaders, registerSourceLimits } from '@koppelmij/service-kit';
+import { browserOrigins, endKeepAliveOnClose, loadRegistrations, loggerOptions, openStore, RateLimiter, rateLimitsFrom, registerCors, registerErrorHandler, registerHealth, registerSecurityHeaders, registerSourceLimits } from '@koppelmij/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRemoteJWKSet } from 'jose';
 import { auditEvent } from './audit.ts';
@@ -63,8 +63,9 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
     throw new FhirError(404, 'not-found', 'Not found');
   });
 
-  const store = deps.store ?? createStore(config.store);
+  const store = deps.store ?? openStore(config.store, app.log);
   if (!deps.store) app.addHook('onClose', () => store.close());
+  await epochOf(store).current().catch(() => undefined); // the epoch exists before anything is issued; a store away now sets it later (docs/decisions.md I77)
   // docs/decisions.md I58: per source address, counted in the shared store; generous, RATE_LIMITS raises them
   const limits = rateLimitsFrom({ fhir: { limit: 6000, window: 60 }, identity_check: { limit: 300, window: 60 } }, config.rateLimits);
   const identityCheckPath = `${prefix}/${config.identityCheck.path}`;
@@ -80,10 +81,14 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
   );
   const identity = new IdentityCheck(config.identityCheck, store, data);
   const nonces = config.dpopNonceSecret && new DpopNonces({ secret: config.dpopNonceSecret, ...(deps.clock && { clock: deps.clock }) });
+  const remoteJwks = deps.accessTokenKey ? undefined : createRemoteJWKSet(new URL(`${config.authUrl}/jwks`));
+  const accessTokenKey = deps.accessTokenKey ?? remoteJwks!;
+  // ready: the store answers and dva-auth's keys are known (fetched once, then cached by jose)
+  registerHealth(app, { store: () => readStoreEpoch(store), keys: async () => remoteJwks && !remoteJwks.jwks() && (await remoteJwks.reload()) });
   const authenticate = createAuthenticator({
     issuer: config.authUrl,
     fhirBase: config.fhirUrl,
-    key: deps.accessTokenKey ?? createRemoteJWKSet(new URL(`${config.authUrl}/jwks`)),
+    key: accessTokenKey,
     store,
     requireDpop: config.dpopRequired,
     ...(nonces && { nonces }),

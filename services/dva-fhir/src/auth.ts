@@ -5,7 +5,7 @@
 import { verifyJwtAccessToken, type AccessTokenClaims, type VerifyJwtAccessTokenOptions } from '@koppelmij/core/access-token';
 import { verifyResourceRequest, type DpopNonces, type VerifiedResourceRequest } from '@koppelmij/core/dpop';
 import { FhirError, InvalidToken, OAuthError } from '@koppelmij/core/errors';
-import { revokedGrantKey, type KeyValueStore } from '@koppelmij/core/store';
+import { epochOf, revokedGrantKey, type KeyValueStore } from '@koppelmij/core/store';
 import type { Clock } from '@koppelmij/core/util';
 import type { FastifyRequest } from 'fastify';
 
@@ -49,7 +49,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   };
 
   const origin = new URL(options.fhirBase).origin;
-  return (request) =>
+  return async (request) =>
     verifyResourceRequest(
       {
         method: request.method,
@@ -61,6 +61,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       {
         verifyAccessToken,
         store: options.store,
+        notBefore: await epochOf(options.store).current(), // docs/decisions.md I77: the replay cache knows nothing older
         requireDpop: options.requireDpop,
         ...(options.nonces && { nonces: options.nonces }),
         ...(options.clock && { clock: options.clock }),

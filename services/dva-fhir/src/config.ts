@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { IdentityField } from '@koppelmij/core/identity';
-import { loadConfig, resolveFromRoot } from '@koppelmij/service-kit';
+import { base64urlSecret, commonVariables, flagVariable, httpUrl, loadConfig, portVariable, resolveFromRoot } from '@koppelmij/service-kit';
 
 /** The Task status lifecycle (spec §4.8 [impl]: "a configurable transition table"). */
 export type TaskTransitions = Readonly<Record<string, readonly string[]>>;
@@ -68,38 +68,24 @@ export interface IdentityCheckConfig {
   ttl: number;
 }
 
-const httpUrl = z
-  .url({ protocol: /^https?$/ })
-  .transform((u) => u.replace(/\/+$/, ''));
-
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'])
-    .default(fallback ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1');
-
 const transitions = z.record(z.string().min(1), z.array(z.string().min(1)));
 
 export const schema = z.object({
-  DVA_FHIR_PORT: z.coerce.number().int().min(0).max(65535).default(4200),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  ...commonVariables,
+  DVA_FHIR_PORT: portVariable(4200),
   DVA_FHIR_URL: httpUrl.default('http://fhir.localhost:4200/fhir'),
   DVA_AUTH_URL: httpUrl.default('http://dva.localhost:4100'),
   PGO_URL: httpUrl.default('http://pgo.localhost:4000'),
   MODULE_URL: httpUrl.default('http://module.localhost:4300'),
   DIGID_URL: httpUrl.default('http://digid.localhost:4400'),
-  STORE: z.string().regex(/^(memory|rediss?:\/\/.+)$/, 'must be "memory" or a redis:// URL').default('memory'),
   FHIR_BUNDLE: z.string().min(1).default('deploy/demo/fhir-bundle.json'),
   FHIR_DATABASE_URL: z.string().regex(/^postgres(?:ql)?:\/\/.+/, 'must be a postgres:// URL').optional(),
   FHIR_UPSTREAM_URL: httpUrl.optional(),
   FHIR_UPSTREAM_TOKEN: z.string().min(1).optional(),
   REGISTRATIONS_FILE: z.string().min(1).default('deploy/demo/registrations.json'),
   RATE_LIMITS: z.string().optional(),
-  DPOP_REQUIRED: flag(false),
-  DPOP_NONCE_SECRET: z
-    .base64url()
-    .refine((s) => Buffer.from(s, 'base64url').byteLength >= 32, 'must encode at least 32 bytes (base64url)')
-    .optional(),
+  DPOP_REQUIRED: flagVariable(false),
+  DPOP_NONCE_SECRET: base64urlSecret.optional(),
   TASK_TRANSITIONS: z
     .string()
     .optional()
@@ -116,9 +102,9 @@ export const schema = z.object({
     .string()
     .default('dva-auth')
     .transform((s) => s.split(/[\s,]+/).filter(Boolean)),
-  LAUNCH_CONTEXT_REFERENCES: flag(true),
+  LAUNCH_CONTEXT_REFERENCES: flagVariable(true),
   IDENTITY_CHECK: z.enum(['off', 'representation', 'always']).default('representation'),
-  IDENTITY_CHECK_REQUIRED: flag(true),
+  IDENTITY_CHECK_REQUIRED: flagVariable(true),
   IDENTITY_CHECK_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   IDENTITY_CHECK_FIELDS: z
     .string()
@@ -128,7 +114,6 @@ export const schema = z.object({
   // lower case, so it can never be a resource type (FHIR R4 §3.1.0: types start upper case)
   IDENTITY_CHECK_PATH: z.string().regex(/^[a-z][a-z0-9-]*(?:\/[a-z][a-z0-9-]*)*$/, 'must be a lower-case path below the FHIR base').default('userinfo'),
   IDENTITY_CHECK_TTL: z.coerce.number().int().positive().default(183 * 24 * 3600),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
   // docs/decisions.md I92: the data lives in one place
   .refine((e) => e.FHIR_DATABASE_URL === undefined || e.FHIR_UPSTREAM_URL === undefined, {

@@ -1,15 +1,14 @@
-/** Starts dva-fhir from environment variables (README.md, "Configuration"). */
-import { installLocalhostResolver, isLocalhostName } from '@koppelmij/service-kit';
+/** Starts dva-fhir from environment variables (docs/deploy.md). */
+import { runService, startOrExit } from '@koppelmij/service-kit';
 import { buildDvaFhir } from './app.ts';
 import { loadDvaFhirConfig } from './config.ts';
 
-const config = loadDvaFhirConfig();
-// RFC 6761 §6.3: the demo's *.localhost names, for fetching dva-auth's JWKS
-if (isLocalhostName(new URL(config.authUrl).hostname)) installLocalhostResolver();
-const app = await buildDvaFhir(config);
-await app.listen({ port: config.port, host: config.host });
-console.log(`dva-fhir: FHIR base ${config.fhirUrl} (listening on ${config.host}:${config.port})`);
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void app.close().then(() => process.exit(0)));
-}
+startOrExit('dva-fhir', () =>
+  runService({
+    name: 'dva-fhir',
+    load: loadDvaFhirConfig,
+    build: (config) => buildDvaFhir(config),
+    listen: (config) => ({ port: config.port, host: config.host, publicUrl: config.fhirUrl, store: config.store }),
+    secrets: [], // dva-auth's keys come from its JWKS; DPOP_NONCE_SECRET is optional (RS nonces)
+  }),
+);

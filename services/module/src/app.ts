@@ -1,8 +1,8 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { createStore, randomToken, systemClock, type Clock, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, loadSigningKey, loggerOptions, registerFormProtection, registerSecurityHeaders } from '@koppelmij/service-kit';
+import { randomToken, readStoreEpoch, systemClock, type Clock, type KeyValueStore } from '@koppelmij/core';
+import { endKeepAliveOnClose, isStoreUnavailable, loadSigningKey, loggerOptions, openStore, registerFormProtection, registerHealth, registerSecurityHeaders, STORE_RETRY_AFTER } from '@koppelmij/service-kit';
 import type { ModuleConfig } from './config.ts';
 import type { Fetch } from './dpop.ts';
 import { ModuleError } from './errors.ts';
@@ -29,7 +29,8 @@ export interface ModuleDeps {
  */
 export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): Promise<FastifyInstance> {
   const registrations = deps.registrations ?? loadRegistrations(config.registrationsPath, config.placeholders, config.publicUrl);
-  const store = deps.store ?? createStore(config.store);
+  const app = Fastify({ logger: loggerOptions(config.logLevel), trustProxy: false });
+  const store = deps.store ?? openStore(config.store, app.log);
   const signingKey = await loadSigningKey(config.signingJwk);
   const runtime = new ModuleRuntime({
     config,
@@ -40,7 +41,6 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
     signingKey,
   });
 
-  const app = Fastify({ logger: loggerOptions(config.logLevel), trustProxy: false });
   endKeepAliveOnClose(app);
   // No framing, no scripts, no referrer, no caching (spec §8 item 32): the pages show patient data and the launch URL carries a code.
   registerSecurityHeaders(app, { publicUrl: config.publicUrl });
@@ -50,6 +50,10 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
   await app.register(fastifyCookie, { secret: config.cookieSecret ?? randomToken() });
   await app.register(fastifyFormbody, { bodyLimit: 8192 });
   app.setErrorHandler((error: FastifyError | ModuleError, request, reply) => {
+    if (isStoreUnavailable(error)) {
+      request.log.error({ err: error }, 'store unavailable');
+      return reply.code(503).header('retry-after', String(STORE_RETRY_AFTER)).type('text/html; charset=utf-8').send(errorPage('The module is temporarily unavailable; try again in a moment.'));
+    }
     if (error instanceof ModuleError) {
       request.log.info({ err: error.cause ?? error, status: error.status }, error.message);
       const options = {
@@ -72,7 +76,8 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(indexPage(registrations, config.publicUrl)));
 
   // RFC 7517 §5: the public keys of every private_key_jwt identity (one service key, RFC 7523 §3 signer)
-  const jwks = { keys: registrations.some((r) => r.auth.method === 'private_key_jwt') ? [signingKey.publicJwk] : [] };
+  const jwks = { keys: registrations.some((r) => r.auth.method === 'private_key_jwt') ? signingKey.jwks : [] };
+  registerHealth(app, { store: () => readStoreEpoch(store), keys: async () => signingKey.privateKey });
   app.get('/jwks', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').type('application/jwk-set+json').send(jwks));
 
   launchRoutes(app, runtime);

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { loadConfig } from '@koppelmij/service-kit';
+import { commonVariables, httpUrl, loadConfig, portVariable, signingKeyVariables } from '@koppelmij/service-kit';
 
 /** The repository root, against which a relative `REGISTRATIONS_FILE` path is resolved. */
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -29,11 +29,10 @@ export interface ModuleConfig {
   logLevel: string;
 }
 
-const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
-
 export const schema = z.object({
-  MODULE_PORT: z.coerce.number().int().min(0).max(65535).default(4300),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  ...commonVariables,
+  ...signingKeyVariables,
+  MODULE_PORT: portVariable(4300),
   MODULE_URL: httpUrl.default('http://module.localhost:4300'),
   PGO_URL: httpUrl.default('http://pgo.localhost:4000'),
   DVA_AUTH_URL: httpUrl.default('http://dva.localhost:4100'),
@@ -46,10 +45,7 @@ export const schema = z.object({
     .optional()
     .transform((s) => s?.split(/[\s,]+/).filter(Boolean))
     .pipe(z.array(httpUrl).min(1).optional()),
-  SIGNING_JWK: z.string().min(1).optional(),
-  STORE: z.string().regex(/^(memory|rediss?:\/\/.+)$/, 'must be "memory" or a redis:// URL').default('memory'),
   COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 /**
@@ -72,7 +68,7 @@ export function loadModuleConfig(env: Record<string, string | undefined> = proce
     },
     // the DVA's FHIR base, and the PGO's, which is the `iss` of an option 2a/2b launch (spec §3.3 step 4)
     trustedIssuers: e.TRUSTED_ISSUERS ?? [e.DVA_FHIR_URL, `${e.PGO_URL}/fhir`],
-    ...(e.SIGNING_JWK !== undefined && { signingJwk: e.SIGNING_JWK }),
+    ...((e.SIGNING_JWKS ?? e.SIGNING_JWK) !== undefined && { signingJwk: e.SIGNING_JWKS ?? e.SIGNING_JWK }),
     store: e.STORE,
     ...(e.COOKIE_SECRET !== undefined && { cookieSecret: e.COOKIE_SECRET }),
     logLevel: e.LOG_LEVEL,

@@ -1,16 +1,14 @@
-import { installLocalhostResolver } from '@koppelmij/service-kit';
+/** Starts the sample module from environment variables (docs/deploy.md). */
+import { runService, startOrExit } from '@koppelmij/service-kit';
 import { buildModule } from './app.ts';
 import { loadModuleConfig } from './config.ts';
 
-// RFC 6761 §6.3: let fetch resolve the demo's *.localhost host names (architecture.md)
-installLocalhostResolver();
-
-const config = loadModuleConfig();
-const app = await buildModule(config);
-await app.listen({ port: config.port, host: config.host });
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void app.close().then(() => process.exit(0));
-  });
-}
+startOrExit('module', () =>
+  runService({
+    name: 'module',
+    load: loadModuleConfig,
+    build: (config) => buildModule(config),
+    listen: (config) => ({ port: config.port, host: config.host, publicUrl: config.publicUrl, store: config.store }),
+    secrets: ['SIGNING_JWKS|SIGNING_JWK', 'COOKIE_SECRET'],
+  }),
+);

@@ -5,8 +5,8 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { createStore, type KeyValueStore } from '@koppelmij/core';
-import { endKeepAliveOnClose, html, loadSigningKey, loggerOptions, registerCors, registerFormProtection, registerSecurityHeaders, browserOrigins, type DemoSwitches, type SigningKey } from '@koppelmij/service-kit';
+import { epochOf, readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
+import { browserOrigins, endKeepAliveOnClose, html, isStoreUnavailable, loadSigningKey, loggerOptions, openStore, registerCors, registerFormProtection, registerHealth, registerSecurityHeaders, STORE_RETRY_AFTER, type DemoSwitches, type SigningKey } from '@koppelmij/service-kit';
 import { Accounts } from './accounts.ts';
 import { registerAccessLog } from './access-log.ts';
 import { registerCollect } from './collect.ts';
@@ -54,7 +54,9 @@ export interface PgoDeps {
 /** Builds the PGO app; the caller listens (main.ts) or injects (tests). */
 export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<FastifyInstance> {
   const fetchImpl = deps.fetch ?? globalThis.fetch;
-  const store = deps.store ?? createStore(config.store, { prefix: 'pgo:' });
+  const app = Fastify({ logger: loggerOptions(config.logLevel) });
+  const store = deps.store ?? openStore(config.store, app.log, { prefix: 'pgo:' });
+  await epochOf(store).current().catch(() => undefined); // the epoch exists before anything is issued; a store away now sets it later (docs/decisions.md I77)
   const signingKey = deps.signingKey ?? (await loadSigningKey(config.signingJwk));
   const registrations = deps.registrations ?? (await loadRegistrations(config));
   const accounts = deps.accounts ?? (await Accounts.load(config.accountsFile));
@@ -80,7 +82,6 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
     store,
   };
 
-  const app = Fastify({ logger: loggerOptions(config.logLevel) });
   endKeepAliveOnClose(app);
   // Pages carry personal data and flow state: never cached, framed, sniffed, or leaked through Referer.
   registerSecurityHeaders(app, { publicUrl: config.pgoUrl });
@@ -98,7 +99,11 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
     let status = 500;
     let title = 'Er ging iets mis';
     let message = 'Er ging onverwacht iets mis. Probeer het opnieuw.';
-    if (error instanceof PageError) {
+    if (isStoreUnavailable(error)) {
+      request.log.error({ err: error }, 'store unavailable');
+      reply.header('retry-after', String(STORE_RETRY_AFTER));
+      [status, title, message] = [503, 'Tijdelijk niet beschikbaar', 'De PGO is tijdelijk niet beschikbaar. Probeer het zo opnieuw.'];
+    } else if (error instanceof PageError) {
       ({ status, title, message } = error);
       request.log[status >= 500 ? 'warn' : 'info']({ err: error }, 'request refused');
     } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
@@ -131,7 +136,8 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   });
 
   // RFC 7517 §5: the public key of the PGO's client assertions (its `jwks_uri` at the DVA).
-  app.get('/jwks', async (_request, reply) => reply.header('cache-control', 'max-age=60').send({ keys: [signingKey.publicJwk] }));
+  registerHealth(app, { store: () => readStoreEpoch(store), keys: async () => signingKey.privateKey });
+  app.get('/jwks', async (_request, reply) => reply.header('cache-control', 'max-age=60').send({ keys: signingKey.jwks }));
 
   registerDigidLogin(app, ctx.sessions, ctx.digid, accounts);
   registerCollect(app, ctx);

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { loadConfig } from '@koppelmij/service-kit';
+import { base64urlSecret, commonVariables, loadConfig, portVariable, signingKeyVariables } from '@koppelmij/service-kit';
 import { TOKEN_TYPE } from '@koppelmij/core/token-exchange';
 
 /** An absolute http(s) URL without a trailing slash, so paths can be appended with `${base}/path`. */
@@ -38,8 +38,9 @@ export const LAUNCH_PREP_MODES = ['par-cookie', 'backchannel', 'backchannel+step
 export type LaunchPrepMode = (typeof LAUNCH_PREP_MODES)[number];
 
 export const PgoEnvironment = z.object({
-  PGO_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  ...commonVariables,
+  ...signingKeyVariables,
+  PGO_PORT: portVariable(4000),
   PGO_URL: baseUrl('http://pgo.localhost:4000'),
   DVA_AUTH_URL: baseUrl('http://dva.localhost:4100'),
   DVA_FHIR_URL: baseUrl('http://fhir.localhost:4200/fhir'),
@@ -73,19 +74,11 @@ export const PgoEnvironment = z.object({
   TOKEN_EXCHANGE_REQUESTED_TOKEN_TYPE: z
     .enum([TOKEN_TYPE.LAUNCH_CODE, TOKEN_TYPE.ACCESS_TOKEN, TOKEN_TYPE.ONE_TIME_CODE])
     .default(TOKEN_TYPE.LAUNCH_CODE),
-  STORE: z
-    .string()
-    .regex(/^(memory|rediss?:\/\/.+)$/, 'must be "memory" or a redis:// URL')
-    .default('memory'),
   COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').default('demo-pgo-cookie-secret-change-me-in-a-real-deployment'),
-  /** A private JWK (JSON) for private_key_jwt at the DVA; a fresh key per process when absent. */
-  SIGNING_JWK: z.string().min(1).optional(),
   /** Options 2a/2b: the DPoP nonce secret of the PGO's authorization server (RFC 9449 §8), 32+ bytes base64url, the same on every instance; random when absent. */
-  PGO_AS_DPOP_NONCE_SECRET: z
-    .base64url()
-    .refine((s) => Buffer.from(s, 'base64url').byteLength >= 32, 'must encode at least 32 bytes (base64url)')
-    .optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PGO_AS_DPOP_NONCE_SECRET: base64urlSecret.optional(),
+  /** Options 2a/2b and level PS: the private JWKS of the PGO's authorization server (never its client key at the DVA); a fresh key per process when absent. */
+  PGO_AS_SIGNING_JWKS: z.string().min(1).optional(),
   /** JSON overrides of the quotas (rate-limits.ts; docs/decisions.md I58). */
   RATE_LIMITS: z.string().optional(),
 });
@@ -119,8 +112,10 @@ export interface PgoConfig {
   tokenExchangeRequestedTokenType: string;
   store: string;
   cookieSecret: string;
+  /** A private JWKS or JWK (JSON) for private_key_jwt at the DVA; a fresh key per process when absent. */
   signingJwk: string | undefined;
   asDpopNonceSecret: string | undefined;
+  asSigningJwks: string | undefined;
   logLevel: string;
   /** `RATE_LIMITS`: JSON overrides of the quotas (docs/decisions.md I58). */
   rateLimits: string | undefined;
@@ -160,8 +155,9 @@ export function loadPgoConfig(env: Record<string, string | undefined> = process.
     tokenExchangeRequestedTokenType: e.TOKEN_EXCHANGE_REQUESTED_TOKEN_TYPE,
     store: e.STORE,
     cookieSecret: e.COOKIE_SECRET,
-    signingJwk: e.SIGNING_JWK,
+    signingJwk: e.SIGNING_JWKS ?? e.SIGNING_JWK,
     asDpopNonceSecret: e.PGO_AS_DPOP_NONCE_SECRET,
+    asSigningJwks: e.PGO_AS_SIGNING_JWKS,
     logLevel: e.LOG_LEVEL,
     rateLimits: e.RATE_LIMITS,
   };

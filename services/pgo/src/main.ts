@@ -1,19 +1,14 @@
-/**
- * Starts the PGO from environment variables (docs/architecture.md).
- */
-import { installLocalhostResolver } from '@koppelmij/service-kit';
+/** Starts the PGO from environment variables (docs/deploy.md). */
+import { runService, startOrExit } from '@koppelmij/service-kit';
 import { buildPgo } from './app.ts';
 import { loadPgoConfig } from './config.ts';
 
-const config = loadPgoConfig();
-// RFC 6761 §6.3: the demo's `*.localhost` names resolve to loopback for Node's fetch too.
-installLocalhostResolver();
-const app = await buildPgo(config);
-await app.listen({ port: config.port, host: config.host });
-app.log.info(`PGO at ${config.pgoUrl} (launch preparation: ${config.launchPrepMode})`);
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void app.close().then(() => process.exit(0));
-  });
-}
+startOrExit('pgo', () =>
+  runService({
+    name: 'pgo',
+    load: loadPgoConfig,
+    build: (config) => buildPgo(config),
+    listen: (config) => ({ port: config.port, host: config.host, publicUrl: config.pgoUrl, store: config.store }),
+    secrets: ['SIGNING_JWKS|SIGNING_JWK', 'COOKIE_SECRET', 'PGO_DIGID_CLIENT_SECRET', 'PGO_AS_SIGNING_JWKS', 'PGO_AS_DPOP_NONCE_SECRET'],
+  }),
+);

@@ -8,6 +8,7 @@ import { InvalidClient } from '../errors/index.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import { tupleKey } from '../store/keys.ts';
 import { readCnfJkt } from '../dpop/cnf.ts';
+import { assertAssertionAfterEpoch } from './epoch.ts';
 
 /** Seconds of clock skew allowed on `exp` (RFC 7519 §4.1.4 "some small leeway"). */
 export const CLOCK_SKEW = 5;
@@ -23,6 +24,7 @@ export interface ClaimsPolicy {
   now: number;
   maxLifetime: number;
   requireCnf: boolean;
+  notBefore?: number;
 }
 
 /** security-checklists §3 (5), (6): who issued the assertion and for whom. */
@@ -80,6 +82,8 @@ export async function consumeJti(claims: JWTPayload, policy: ClaimsPolicy, store
   const { jti, exp } = claims;
   if (typeof jti !== 'string' || jti.length === 0) throw new InvalidClient('client assertion jti missing');
   if (jti.length > MAX_JTI_LENGTH) throw new InvalidClient('client assertion jti too long');
+  // docs/decisions.md I77: made before the store's epoch, it cannot be proven unused
+  if (policy.notBefore !== undefined) assertAssertionAfterEpoch(claims, policy.notBefore, { maxLifetime: policy.maxLifetime, now: policy.now });
   // checkTimes ran first: exp > now - CLOCK_SKEW, so the ttl is positive.
   const ttl = (exp as number) - policy.now + CLOCK_SKEW;
   const first = await store.setIfAbsent(tupleKey('client-assertion-jti', policy.clientId, jti), 1, ttl);

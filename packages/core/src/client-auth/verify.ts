@@ -47,6 +47,8 @@ export interface VerifyClientAssertionOptions {
   clock?: Clock;
   /** Longest accepted `exp - now` in seconds (default 300, SMART). */
   maxLifetime?: number;
+  /** The replay cache's epoch (s, `StoreEpoch`): an assertion that may have been made earlier is refused. */
+  notBefore?: number;
 }
 
 export interface VerifiedClientAssertion {
@@ -113,6 +115,7 @@ export async function verifyClientAssertion(assertion: string, options: VerifyCl
     now: (options.clock ?? systemClock)(),
     maxLifetime: options.maxLifetime ?? 300,
     requireCnf: options.requireCnf ?? false,
+    ...(options.notBefore !== undefined && { notBefore: options.notBefore }),
   };
   checkParties(claims, policy); // (5), (6)
   checkTimes(claims, policy); // (7), (8)

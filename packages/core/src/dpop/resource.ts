@@ -27,6 +27,7 @@ export interface VerifyResourceRequestOptions {
   nonces?: DpopNonces;
   algorithms?: readonly string[];
   iatWindow?: VerifyDpopProofOptions['iatWindow'];
+  notBefore?: VerifyDpopProofOptions['notBefore'];
   clock?: Clock;
   /** Refuse unbound (Bearer) tokens too (decision D9's switch). */
   requireDpop?: boolean;
@@ -76,6 +77,7 @@ export async function verifyResourceRequest(request: ResourceRequest, options: V
     nonces: options.nonces,
     algorithms: options.algorithms,
     iatWindow: options.iatWindow,
+    notBefore: options.notBefore,
     clock: options.clock,
   });
   return { token, claims, scheme, proof };

@@ -28,6 +28,8 @@ export interface VerifyDpopProofOptions {
   iatWindow?: { past: number; future: number };
   /** Shared `jti` replay cache (RFC 9449 §11.1). */
   store: KeyValueStore;
+  /** The replay cache's epoch (s, `StoreEpoch`): a proof with an earlier `iat` may have been used before the cache lost its state, and is refused. */
+  notBefore?: number;
   clock?: Clock;
   /** `as` (default): failures are 400 (RFC 9449 §5, §8); `rs`: 401 (RFC 9449 §7.1, §9). */
   context?: 'as' | 'rs';
@@ -100,6 +102,8 @@ export async function verifyDpopProof(
   }
   // RFC 9449 §11.1: each jti is accepted once per target URI within the acceptance window, by one
   // atomic insert shared by every instance (decision D12); the key is length-prefixed and hashed.
+  // docs/decisions.md I77: what was issued before the store's epoch cannot be proven unused
+  if (options.notBefore !== undefined && claims.iat < options.notBefore) throw reject(DPOP_ERRORS.replay);
   const replayKey = tupleKey('dpop-jti', jkt, expectedHtu, claims.jti);
   if (!(await options.store.setIfAbsent(replayKey, 1, past + future))) throw reject(DPOP_ERRORS.replay);
 

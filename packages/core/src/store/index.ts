@@ -4,3 +4,4 @@ export * from './redis.ts';
 export * from './keys.ts';
 export * from './create.ts';
 export * from './oidc-adapter.ts';
+export * from './epoch.ts';

@@ -20,6 +20,20 @@ export interface KeyValueStore {
   /** Adds 1 and returns the new count; the first increment starts a `ttlSeconds` window. Atomic. */
   increment(key: string, ttlSeconds: number): Promise<number>;
   close(): Promise<void>;
+  /** A store whose connection can drop calls `listener` each time it does (its data may be gone when it is back). */
+  onDisconnect?(listener: () => void): void;
+}
+
+/**
+ * The shared store did not answer in time or refused the connection. Nothing was decided: the
+ * caller fails closed and the service answers 503 (docs/decisions.md I75), never as if a key were absent.
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = 'store_unavailable';
+  constructor(cause?: unknown) {
+    super(`the store is unavailable${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause });
+    this.name = 'StoreUnavailableError';
+  }
 }
 
 export class StoreCapacityError extends Error {

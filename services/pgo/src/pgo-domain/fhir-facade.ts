@@ -9,6 +9,7 @@ import { z } from 'zod';
 import {
   DPOP_ALGORITHMS,
   dpopChallenge,
+  epochOf,
   FhirError,
   InsufficientScope,
   InvalidToken,
@@ -50,13 +51,14 @@ export async function registerFhirFacade(app: FastifyInstance, options: FhirFaca
     if (await results.isRevoked(claims.jti)) throw new InvalidToken('The access token has been revoked');
     return claims;
   };
-  const authenticate = (request: FastifyRequest) =>
+  const authenticate = async (request: FastifyRequest) =>
     verifyResourceRequest(
       // RFC 9449 §4.3 (9): htu from configuration, never from Host (RFC 9700 §4.13)
       { method: request.method, url: `${origin}${request.url}`, authorization: headerValues(request, 'authorization'), dpop: headerValues(request, 'dpop') },
       {
         verifyAccessToken,
         store: options.store, // RFC 9449 §11.1: proof jti replay cache
+        notBefore: await epochOf(options.store).current(), // docs/decisions.md I77
         requireDpop: true, // every PGO access token is DPoP-bound (decision D9)
       },
     );

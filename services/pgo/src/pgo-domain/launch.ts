@@ -85,10 +85,10 @@ export interface PgoAccessTokenTarget {
   /** `{PGO_URL}/fhir`: the tokens' `aud` and the base of every `htu`. */
   fhirBase: string;
   /** The PGO authorization server's key. */
-  signingKey: Pick<SigningKey, 'publicKey'>;
+  signingKey: Pick<SigningKey, 'verifyKey'>;
 }
 
 /** RFC 9068 §4 for a token of {@link pgoDomainTokenResponse}: typ, signature, iss, aud = the facade, exp. */
 export function verifyPgoAccessToken(token: string, target: PgoAccessTokenTarget): Promise<AccessTokenClaims> {
-  return verifyJwtAccessToken(token, { key: target.signingKey.publicKey, issuer: target.issuer, audience: target.fhirBase });
+  return verifyJwtAccessToken(token, { key: target.signingKey.verifyKey, issuer: target.issuer, audience: target.fhirBase });
 }

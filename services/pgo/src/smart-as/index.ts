@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { oauthServerMetadata, smartConfiguration, type SmartConfiguration } from '@koppelmij/core';
-import { answerMissingClientAuthentication, answerPostOnly, isLocalhostName, loadSigningKey, mountOidcProvider, RateLimiter, refusedAsJwt } from '@koppelmij/service-kit';
+import { answerMissingClientAuthentication, answerPostOnly, answerStoreUnavailable, isLocalhostName, loadSigningKey, mountOidcProvider, RateLimiter, refusedAsJwt, refuseDpopBeforeEpoch } from '@koppelmij/service-kit';
 import { pgoRateLimits } from '../rate-limits.ts';
 import type { PgoContext } from '../context.ts';
 import { allScopes, delegationModules, type DelegationModule } from './clients.ts';
@@ -31,7 +31,7 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
   const modules = delegationModules(ctx.config);
   if (modules.length === 0) return;
   const tokens = launchTokens(ctx.store);
-  const signingKey = await loadSigningKey(); // its own key: never the PGO's client key at the DVA
+  const signingKey = await loadSigningKey(ctx.config.asSigningJwks); // its own keys: never the PGO's client key at the DVA
   const provider = createSmartAsProvider({ config: ctx.config, store: ctx.store, modules, launchTokens: tokens, signingKey, fetch: ctx.fetch });
   answerMissingClientAuthentication(provider); // RFC 6749 §5.2; docs/decisions.md I146
   // the PGO's own access tokens (level PS): where they are valid, and where revocations are kept
@@ -49,6 +49,7 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
     await registerFhirFacade(app, pgoTokens);
   }
   provider.on('server_error', (_kctx, error) => app.log.error({ err: error }, 'PGO authorization server error'));
+  answerStoreUnavailable(provider); // fail closed: 503, docs/decisions.md I75
 
   const smart = pgoSmartConfiguration(ctx, modules);
   // RFC 8414 §2: the metadata of a server that identifies nobody (docs/protocol.md §3.3), from the
@@ -62,6 +63,7 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
   app.get('/fhir/.well-known/smart-configuration', async (_request, reply) => reply.type('application/json').send(smart));
   registerSmartAsInteraction(app, ctx, { provider, store: ctx.store, launchTokens: tokens });
   answerPostOnly(app, ['/token', '/revoke']); // RFC 6749 §3.2, RFC 7009 §2.1; docs/decisions.md I146
+  refuseDpopBeforeEpoch(app, ctx.store, ['/token']); // docs/decisions.md I77
   // docs/decisions.md I58: a per-client quota at the token endpoint
   await mountOidcProvider(app, provider, PROVIDER_PATHS, { clientQuota: { limiter: new RateLimiter(ctx.store), limits: { '/token': pgoRateLimits(ctx.config).token } } });
 }

@@ -47,7 +47,7 @@ function launchPolicy() {
 export function createSmartAsProvider(parts: SmartAsParts): Provider {
   const { config, modules } = parts;
   const byId = new Map(modules.map((m) => [m.client_id, m]));
-  const assertionPolicy = clientAssertionPolicy(config.pgoUrl, errors.InvalidClientAuth);
+  const assertionPolicy = clientAssertionPolicy(config.pgoUrl, errors.InvalidClientAuth, parts.store);
   const nonceSecret = config.asDpopNonceSecret ? Buffer.from(config.asDpopNonceSecret, 'base64url') : randomBytes(32);
 
   const configuration: Configuration = {
@@ -55,7 +55,7 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
     clients: clientMetadata(modules),
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
     clientAuthMethods: PGO_AS_SUPPORT.token_endpoint_auth_methods_supported, // spec §3.3 step 8: RFC 7523
-    jwks: { keys: [parts.signingKey.privateJwk as never] },
+    jwks: { keys: parts.signingKey.privateJwks as never[] }, // the first key signs, all are published (docs/decisions.md I78)
     cookies: {
       // one key per purpose, derived from the PGO's cookie secret
       keys: [createHash('sha256').update(`pgo-as-cookies:${config.cookieSecret}`).digest('base64url')],
