@@ -35,6 +35,14 @@ function signingJwk(): Record<string, string> {
   return { ...jwk, kid: thumbprint, alg: 'ES256', use: 'sig' };
 }
 
+/** The DVA's RSA key for RS256 id_tokens (SMART App Launch 2.x; docs/decisions.md I103), `kid` its RFC 7638 thumbprint. */
+function idTokenJwk(): Record<string, string> {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = privateKey.export({ format: 'jwk' }) as Record<string, string>;
+  const thumbprint = createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n })).digest('base64url');
+  return { ...jwk, kid: thumbprint, alg: 'RS256', use: 'sig' };
+}
+
 const args = process.argv.slice(2);
 const rotate = args.includes('--rotate') ? args[args.indexOf('--rotate') + 1] : undefined;
 const dir = resolve(args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--rotate') ?? join(import.meta.dirname, '../deploy/secrets'));
@@ -56,6 +64,7 @@ if (rotate !== undefined) {
   write(`${rotate}.jwks.json`, JSON.stringify({ keys: [signingJwk(), ...keys] }, null, 2));
 } else {
   for (const name of JWKS) if (!existsSync(join(dir, `${name}.jwks.json`))) write(`${name}.jwks.json`, JSON.stringify({ keys: [signingJwk()] }, null, 2));
+  if (!existsSync(join(dir, 'dva-auth-id-token.jwk.json'))) write('dva-auth-id-token.jwk.json', JSON.stringify(idTokenJwk(), null, 2));
   for (const name of SECRETS) if (!existsSync(join(dir, name))) write(name, secret());
   const url = join(dir, 'fhir-database-url');
   if (!existsSync(url)) write('fhir-database-url', `postgres://koppelmij:${readFileSync(join(dir, 'postgres-password'), 'utf8').trim()}@postgres:5432/koppelmij`);

@@ -1,7 +1,7 @@
 // Starts all five services in one Node process: the demo, the cross-service tests and the
 // benchmarks all use this. Each service gets its own `*.localhost` host name (docs/architecture.md).
 import type { FastifyInstance } from 'fastify';
-import { MemoryStore, type KeyValueStore } from '@koppelmij/core';
+import { EPOCH_KEY, MemoryStore, type KeyValueStore } from '@koppelmij/core';
 import { installDemoTrace, installLocalhostResolver, loadDemoSwitches, reservePort, type DemoSwitches, type PortReservation } from '@koppelmij/service-kit';
 import { buildDigidMock, digidMockConfigSchema } from '@koppelmij/digid-mock';
 import { buildDvaAuth, loadDvaAuthConfig } from '@koppelmij/dva-auth';
@@ -75,6 +75,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env,
   };
   const dvaStore = options.dvaStore ?? new MemoryStore();
+  // A fresh in-process stack is a new deployment, not a store that lost its data: its epoch is put
+  // 5 minutes back, else a client that sends no `iat` (fhirclient's assertions live 120 s) would be
+  // refused for its first minutes, as it rightly is after a real store reset (docs/decisions.md I77).
+  if (!options.dvaStore) await dvaStore.set(EPOCH_KEY, Math.floor(Date.now() / 1000) - 300, 24 * 3600);
   const envOf = (s: Service) => ({ ...env, ...options.serviceEnv?.[s] });
   let built: Awaited<ReturnType<typeof buildServices>>;
   try {

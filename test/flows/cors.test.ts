@@ -50,8 +50,9 @@ describe('CORS for browser SMART apps', () => {
     const pre = await preflight(`${stack.urls.dvaAuth}/token`, registered());
     expect(pre.status).toBe(204);
     expectAllowed(pre, registered());
+    // no client authentication: 401 invalid_client (RFC 6749 §5.2; docs/decisions.md I49), readable by the registered origin
     const answer = await fetch(`${stack.urls.dvaAuth}/token`, { method: 'POST', headers: { origin: registered() }, body: new URLSearchParams({ grant_type: 'authorization_code' }) });
-    expect(answer.status).toBe(400);
+    expect(answer.status).toBe(401);
     expectAllowed(answer, registered());
     expect((await preflight(`${stack.urls.dvaAuth}/token`, UNREGISTERED)).headers.get('access-control-allow-origin')).toBeNull();
     const discovery = await fetch(`${stack.urls.dvaAuth}/.well-known/openid-configuration`, { headers: { origin: UNREGISTERED } });

@@ -94,10 +94,10 @@ describe('PS: a module of the PGO\'s domain, the PGO its authorization server', 
     // RFC 7009 §2.1: another client's request is answered 200 and changes nothing (§2.2)
     expect((await pgoRevoke(t, MODULE_2A, token)).status).toBe(200);
     expect((await read()).status).toBe(200);
-    // RFC 7009 §2.1: a request without client authentication is refused
+    // RFC 7009 §2.1: a request without client authentication is refused, 401 invalid_client (RFC 6749 §5.2; docs/decisions.md I146)
     const anonymous = await fetch(`${t.urls.pgo}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }) });
-    expect(anonymous.status).toBe(400);
-    expect((await anonymous.json()) as unknown).toMatchObject({ error: 'invalid_request' });
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()) as unknown).toMatchObject({ error: 'invalid_client' });
     expect((await read()).status).toBe(200);
 
     expect((await pgoRevoke(t, MODULE_PS, token)).status).toBe(200);

@@ -185,7 +185,7 @@ describe('the PGO\'s authorization URL replayed in a second browser', () => {
     const back = await thief.submit(consent, 'consent-approve');
     expect(back.hops.some((hop) => hop.startsWith(`${option1Callback(t)}?code=`))).toBe(true);
     expect(back.status).toBe(400); // this browser started no launch at the PGO
-    expect(textOf(back, 'error')).toContain('does not belong to a module launch started in this browser');
+    expect(textOf(back, 'error')).toContain('Dit antwoord hoort niet bij een modulestart die in deze browser begon');
     expect(back.hops.some((hop) => hop.startsWith(t.urls.module))).toBe(false);
   });
 });

@@ -49,8 +49,9 @@ describe('security headers (issue 10 item 4)', () => {
   });
 
   it('dva-auth: a token endpoint answer oidc-provider writes', async () => {
+    // no client authentication: 401 invalid_client (RFC 6749 §5.2; docs/decisions.md I49)
     const response = await fetch(`${origin('dvaAuth')}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code' }) });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(401);
     expectHeaders(response);
   });
 

@@ -8,6 +8,7 @@ import type { z } from 'zod';
  */
 export const FILE_VARIABLES = [
   'SIGNING_JWKS',
+  'SIGNING_RSA_JWK',
   'PGO_AS_SIGNING_JWKS',
   'COOKIE_KEYS',
   'COOKIE_SECRET',

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { tupleKey, type KeyValueStore } from '@koppelmij/core';
+import { STORE_RETRY_AFTER } from './store.ts';
 
 /** At most `limit` requests per `window` seconds. */
 export interface RateLimit {
@@ -85,7 +86,7 @@ export function tooManyRequests(reply: FastifyReply, retryAfter: number, format:
 
 /** The store could not count: refuse (fail closed), never let the request through uncounted. */
 export function storeUnavailable(reply: FastifyReply, format: RefusalFormat): FastifyReply {
-  reply.code(503).header('retry-after', '5');
+  reply.code(503).header('retry-after', String(STORE_RETRY_AFTER)); // one answer for a store away (docs/decisions.md I75)
   if (format === 'fhir') return reply.type('application/fhir+json').send({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', diagnostics: 'temporarily unavailable' }] });
   if (format === 'html') return reply.type('text/html; charset=utf-8').send('<!doctype html><title>Unavailable</title><p>Temporarily unavailable. Try again shortly.</p>');
   return reply.send({ error: 'temporarily_unavailable' });

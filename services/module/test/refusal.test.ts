@@ -19,7 +19,7 @@ describe('the DVA refusal in plain words (docs/decisions.md I136)', () => {
     try {
       const launch = await h.browser.get(`/m/module-3a/launch?iss=${encodeURIComponent(h.fake.fhirBase)}&launch=x`);
       const state = new URL(String(launch.headers.location)).searchParams.get('state')!;
-      const page = await h.browser.get(`/m/module-3a/callback?state=${state}&error=access_denied&error_description=${encodeURIComponent('the user did not consent')}`);
+      const page = await h.browser.get(`/m/module-3a/callback?state=${state}&error=access_denied&error_description=${encodeURIComponent('the user did not consent')}&iss=${encodeURIComponent(h.fake.base)}`); // RFC 9207 §2: an error response names its issuer too
       expect(page.statusCode).toBe(400);
       expect(page.body).toContain('<code data-testid="module-error-code">access_denied</code>');
       expect(page.body).toContain('<q data-testid="module-error-description">the user did not consent</q>');

@@ -28,7 +28,7 @@ export function registerLaunchPause(app: FastifyInstance, always: boolean): void
   app.get(SCRIPT_PATH, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(SCRIPT));
 
   app.addHook('onSend', async (request, reply, payload) => {
-    const paused = always || request.cookies[PAUSE_COOKIE] === 'on';
+    const paused = always || request.cookies?.[PAUSE_COOKIE] === 'on';
     const launch = paused && reply.statusCode === 302 ? moduleLaunch(reply.getHeader('location')) : undefined;
     if (launch === undefined) return payload;
     reply.removeHeader('location');
