@@ -2,7 +2,7 @@
  * Section `core` (issue 2): the protocol building blocks on their own, without HTTP.
  * - DPoP proof verification (RFC 9449 §4.3, all checks plus the §11.1 jti insert) next to a bare
  *   jose signature check of the same proofs;
- * - client assertion verification (RFC 7523, security-checklists §3) next to bare jose;
+ * - client assertion verification (RFC 7523, docs/security-checklists.md §3) next to bare jose;
  * - launch code issue + redeem (one set, one atomic take) on the memory store and on Redis.
  * Every DPoP proof and client assertion carries a fresh jti, so the inputs are signed untimed,
  * in rounds just before use, and only their verification is timed.
@@ -98,7 +98,7 @@ async function clientAssertions({ jwtVerify }: BareJose, n: number, warmup: numb
   record('assertion_verify_vs_jose', full.ms / bare.ms);
   record('assertion_verify_vs_jose_cpu', cpu.us('full', n) / cpu.us('bare', n));
   printTable('core · client assertion verification (private_key_jwt, ES256, inline jwks, MemoryStore, sequential)', [
-    { what: 'verifyClientAssertion (security-checklists §3 + jti)', 'ops/s': full.opsPerSecond, 'µs/op': (full.ms * 1000) / n, 'CPU µs/op': cpu.us('full', n) },
+    { what: 'verifyClientAssertion (docs/security-checklists.md §3 + jti)', 'ops/s': full.opsPerSecond, 'µs/op': (full.ms * 1000) / n, 'CPU µs/op': cpu.us('full', n) },
     { what: 'jose jwtVerify(assertion, publicKey)', 'ops/s': bare.opsPerSecond, 'µs/op': (bare.ms * 1000) / n, 'CPU µs/op': cpu.us('bare', n) },
   ], `ratio verifyClientAssertion / bare jose: ${(full.ms / bare.ms).toFixed(2)}× the time per assertion, ` +
     `${(cpu.us('full', n) / cpu.us('bare', n)).toFixed(2)}× the CPU time (the same ${n} assertions, alternating rounds)`);

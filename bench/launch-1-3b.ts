@@ -1,5 +1,5 @@
 /**
- * Section `1-3b` (issue 4): complete launches of options 1 and 3b (spec §3.2, §3.5;
+ * Section `1-3b` (issue 4): complete launches of options 1 and 3b (docs/protocol.md §3.2, §3.5;
  * docs/option-1.md, docs/option-3b.md) through the whole stack in one process, scripted, no
  * browser engine, in-memory stores. One launch is timed as in section `3a`: from submitting
  * "start module" on the PGO dossier page until the module's app page has arrived, with its FHIR

@@ -1,5 +1,5 @@
 /**
- * Section `2` (issue 5): complete launches of options 2a and 2b (spec §3.3, §3.4;
+ * Section `2` (issue 5): complete launches of options 2a and 2b (docs/protocol.md §3.3, §3.4;
  * docs/option-2a-2b.md) through the whole stack in one process, scripted, no browser engine,
  * in-memory stores. One launch is timed as in section `3a`: from submitting "start module" on the
  * PGO dossier page until the module's app page has arrived, with its FHIR reads (Patient and

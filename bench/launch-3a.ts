@@ -1,5 +1,5 @@
 /**
- * Section `3a` (issue 3): complete option 3a-W launches (spec §3.1.1 W0–W18) through the whole
+ * Section `3a` (issue 3): complete option 3a-W launches (docs/protocol.md §3.1.1 W0–W18) through the whole
  * stack in one process, scripted, no browser engine, in-memory stores. One launch is timed from
  * submitting "start module" on the PGO dossier page until the module's app page has arrived,
  * which includes its W18 FHIR reads (Patient and Task). Next to it the crypto floor: what the
@@ -44,7 +44,7 @@ const CRYPTO_PER_LAUNCH: ReadonlyArray<{ step: string; artefact: string; signer:
   { step: 'W4 interaction', artefact: 'subject_token', signer: '', sign: 0, verifier: 'DVA (cached)', verify: 0, before: 1 },
   { step: 'W7 token exchange', artefact: 'PGO client assertion', signer: 'PGO', sign: 1, verifier: 'DVA', verify: 1, before: 1 },
   { step: 'W7 token exchange', artefact: 'subject_token', signer: '', sign: 0, verifier: 'DVA (cached)', verify: 0, before: 1 },
-  { step: 'W7 resource check (§8 item 8)', artefact: 'DVA system token (cached)', signer: 'DVA ≤1/50 s', sign: 0, verifier: 'dva-fhir (cached)', verify: 0, before: 3 },
+  { step: 'W7 resource check (docs/protocol.md §8 item 8)', artefact: 'DVA system token (cached)', signer: 'DVA ≤1/50 s', sign: 0, verifier: 'dva-fhir (cached)', verify: 0, before: 3 },
   { step: 'W16 POST /token', artefact: 'module client assertion', signer: 'module', sign: 1, verifier: 'DVA', verify: 1, before: 1 },
   { step: 'W16 POST /token', artefact: 'DPoP proof', signer: 'module', sign: 1, verifier: 'DVA', verify: 1, before: 1 },
   { step: 'W17 token response', artefact: 'JWT access token', signer: 'DVA', sign: 1, verifier: '', verify: 0, before: 0 },

@@ -1,4 +1,4 @@
-// Options 2a and 2b in a real browser (spec §3.3, §3.4; docs/option-2a-2b.md): Debian's Chromium
+// Options 2a and 2b in a real browser (docs/protocol.md §3.3, §3.4; docs/option-2a-2b.md): Debian's Chromium
 // walks the PGO, DigiD, the DVA's collect, the PGO as authorization server and the module, with
 // real cookies and redirects. The option is the module's registration, nothing else.
 // Screenshots land in test-output/screenshots/2a-*.png and 2b-*.png.
@@ -25,7 +25,7 @@ describe.skipIf(executablePath === undefined)('options 2a and 2b in Chromium', (
     await thief.goto(launchUrl);
     await thief.getByTestId('module-error').waitFor();
     await shot(thief, '2a-stolen-1-thief-refused');
-    // spec §3.3 step 7: the PGO's /authorize finds no PGO session with this launch; no login is offered
+    // docs/protocol.md §3.3 step 7: the PGO's /authorize finds no PGO session with this launch; no login is offered
     expect(await textOf(thief, 'module-error-code')).toBe('access_denied');
     expect(shown(thief).map(originOf)).toEqual([suite.stack.urls.module]);
     expect(includesModuleApp(shown(thief))).toBe(false);
@@ -53,7 +53,7 @@ describe.skipIf(executablePath === undefined)('options 2a and 2b in Chromium', (
       expect(originOf(page.url())).toBe(suite.stack.urls.module);
       expect(await textOf(page, 'module-patient-name')).toContain('van Duinen');
       expect(await textOf(page, 'module-task-id')).toBe(task);
-      // the person saw the PGO, then the module: no DVA page, no DigiD (spec §3.6: one login with long consent)
+      // the person saw the PGO, then the module: no DVA page, no DigiD (docs/protocol.md §3.6: one login with long consent)
       expect(shown(page).slice(-2).map(originOf)).toEqual([suite.stack.urls.pgo, suite.stack.urls.module]);
       await submitBloodPressure(page, '131', '86', () => shot(page, `${option}-02-module-form`));
 
@@ -61,7 +61,7 @@ describe.skipIf(executablePath === undefined)('options 2a and 2b in Chromium', (
       expect(originOf(page.url())).toBe(suite.stack.urls.pgo);
       await shot(page, `${option}-03-dossier-task-completed`);
 
-      // the DVA audited the delegation with its actor chain (security-checklists §2 (14))
+      // the DVA audited the delegation with its actor chain (docs/security-checklists.md §2 (14))
       const delegation = (await suite.stack.dvaAuth.dva.audit.recent(20)).find((e) => e.type === 'token-exchange.delegation' && e.audience === `module-${option}`);
       expect(delegation?.act).toEqual([`module-${option}`, 'pgo-demo']);
     });

@@ -1,4 +1,4 @@
-// Option 3a-W in a real browser (spec §3.1.1 W1–W17): Debian's Chromium walks the PGO, DigiD, the
+// Option 3a-W in a real browser (docs/protocol.md §3.1.1 W1–W17): Debian's Chromium walks the PGO, DigiD, the
 // DVA and the module as a person would, with real cookies, redirects and form posts.
 // Screenshots of every major step land in test-output/screenshots/3a-*.png.
 import { describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ describe.skipIf(executablePath === undefined)('option 3a in Chromium', () => {
   const suite = browserSuite(executablePath, { failed: '3a-failed' });
   const { newBrowser } = suite;
 
-  /** The DVA's audit events `action` caused, oldest first (security-checklists §2 (14)). */
+  /** The DVA's audit events `action` caused, oldest first (docs/security-checklists.md §2 (14)). */
   async function auditOf(action: () => Promise<void>): Promise<string[]> {
     const before = (await suite.stack.dvaAuth.dva.audit.recent(1000)).length;
     await action();
@@ -50,7 +50,7 @@ describe.skipIf(executablePath === undefined)('option 3a in Chromium', () => {
       const thief = await newBrowser();
       const audit = await auditOf(async () => {
         await thief.goto(launchUrl);
-        // no DVA cookie in this browser (spec §3.1.1 W13): DigiD, where the thief logs in as himself
+        // no DVA cookie in this browser (docs/protocol.md §3.1.1 W13): DigiD, where the thief logs in as himself
         await digidLogin(suite.stack, thief, KOOS, 'stolen-1-thief-at-digid');
         await thief.getByTestId('module-error').waitFor();
       });
@@ -63,7 +63,7 @@ describe.skipIf(executablePath === undefined)('option 3a in Chromium', () => {
       // the code is redeemed (so burned) first, then fails the browser check and the identity check
       expect(audit).toEqual(['launch.redeemed success', 'launch.browser-check-failed failure', 'launch.identity-mismatch failure']);
 
-      // decision D8: the thief burned the code, so Tom's own browser cannot use it any more
+      // docs/decisions-protocol.md D8: the thief burned the code, so Tom's own browser cannot use it any more
       const seen = shown(owner).length;
       await owner.goto(launchUrl);
       await owner.getByTestId('module-error').waitFor();
@@ -109,7 +109,7 @@ describe.skipIf(executablePath === undefined)('option 3a in Chromium', () => {
     expect(await textOf(page, 'module-task-id')).toBe('task-3a');
     await submitBloodPressure(page, '128', '84', () => screenshot(page, '09-module-form'));
 
-    // spec §4.5: back at the PGO's dossier, which shows the Task as the DVA now has it
+    // docs/protocol.md §4.5: back at the PGO's dossier, which shows the Task as the DVA now has it
     await expectTaskCompleted(page, 'task-3a');
     expect(originOf(page.url())).toBe(suite.stack.urls.pgo);
     await screenshot(page, '10-dossier-task-completed');

@@ -44,7 +44,7 @@ describe.skipIf(executablePath === undefined)('the attack, tryable (the demo\'s 
     expect(await textOf(thief, 'module-error-message')).toContain('iemand anders');
     expect(await thief.getByTestId('module-error-home').getAttribute('href')).toBe(suite.stack.urls.pgo);
 
-    // decision D8: the thief burned the code; the owner's Continue now finds it used
+    // docs/decisions-protocol.md D8: the thief burned the code; the owner's Continue now finds it used
     await owner.getByTestId('pause-continue').click();
     await owner.getByTestId('module-error').waitFor();
     await screenshot(owner, '4-already-used');

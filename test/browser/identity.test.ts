@@ -1,4 +1,4 @@
-// identity-check.md scenarios 1 and 2 in a real browser: Anna van der Berg, who represents Sanne van
+// docs/identity-check-reference.md scenarios 1 and 2 in a real browser: Anna van der Berg, who represents Sanne van
 // Dijk, collects into Sanne's dossier, once choosing Sanne at DigiD (the happy path) and once
 // choosing Pieter ter Horst (the wrong-person path). Screenshots in test-output/screenshots/identity-*.png.
 import type { Page } from 'playwright-core';

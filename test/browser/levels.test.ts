@@ -1,4 +1,4 @@
-// The integration levels of spec §5 in a real browser (docs/integration-levels.md): one module per
+// The integration levels of docs/protocol.md §5 in a real browser (docs/integration-levels.md): one module per
 // level, from the PGO's dossier page (PS: the PGO's own authorization server and FHIR facade). T (the Task launch) runs in 3a.test.ts, option-1.test.ts and
 // option-3b.test.ts. Screenshots land in test-output/screenshots/3a-levels-*.png.
 import type { Page } from 'playwright-core';

@@ -1,4 +1,4 @@
-// Option 1 in a real browser (spec §3.2; docs/option-1.md): Debian's Chromium walks the PGO, DigiD,
+// Option 1 in a real browser (docs/protocol.md §3.2; docs/option-1.md): Debian's Chromium walks the PGO, DigiD,
 // the DVA and the module with real cookies. The collect leaves the DVA's correlation cookie; a launch
 // within its window needs no DigiD, only the consent for the module. Screenshots land in
 // test-output/screenshots/3a-option1-*.png.
@@ -69,7 +69,7 @@ describe.skipIf(executablePath === undefined)('option 1 in Chromium', () => {
   it('runs the happy path: the collect\'s cookie, no DigiD, consent for module-1, the module, back with the Task completed', async () => {
     const page = await newBrowser();
     await collectTasks(suite.stack, page);
-    // spec §3.2 step 2; docs/option-1.md: random value, HttpOnly, SameSite=Lax, Path=/interaction, CORRELATION_COOKIE_TTL
+    // docs/protocol.md §3.2 step 2; docs/option-1.md: random value, HttpOnly, SameSite=Lax, Path=/interaction, CORRELATION_COOKIE_TTL
     const correlation = (await dvaCookies(page)).find((c) => c.name === 'dva_correlation');
     expect(correlation).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/interaction', secure: false });
     expect(correlation!.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -85,7 +85,7 @@ describe.skipIf(executablePath === undefined)('option 1 in Chromium', () => {
 
     await page.getByTestId('module-patient-name').waitFor();
     expect(await textOf(page, 'module-task-id')).toBe('task-1');
-    // no DigiD and no second consent on the way (spec §3.2 steps 5, 9)
+    // no DigiD and no second consent on the way (docs/protocol.md §3.2 steps 5, 9)
     expect(shown(page).slice(seen).map(originOf)).toEqual([suite.stack.urls.dvaAuth, suite.stack.urls.module]);
     await submitBloodPressure(page, '131', '82', () => screenshot(page, 'option1-2-module'));
     await expectTaskCompleted(page, 'task-1');

@@ -1,4 +1,4 @@
-// Option 3b in a real browser (spec §3.5; docs/option-3b.md): Debian's Chromium walks the PGO, DigiD,
+// Option 3b in a real browser (docs/protocol.md §3.5; docs/option-3b.md): Debian's Chromium walks the PGO, DigiD,
 // the DVA's /launch-module and the module with real cookies, by GET redirect and by form POST.
 // A cross-site form POST carries no SameSite=Lax cookie; the DVA's 303 to a GET makes the session
 // cookie arrive. Screenshots land in test-output/screenshots/3a-option3b-*.png.
@@ -57,7 +57,7 @@ for (const mode of ['302', 'form_post'] as const) {
     it('runs the happy path: the DVA\'s SSO session from the collect, no DigiD, the module\'s consent, back with the Task completed', async () => {
       const page = await newBrowser();
       await collectTasks(suite.stack, page);
-      // spec §3.5 step 2; docs/option-3b.md: HttpOnly, SameSite=Lax, Path=/launch-module, SSO_SESSION_TTL (4 h)
+      // docs/protocol.md §3.5 step 2; docs/option-3b.md: HttpOnly, SameSite=Lax, Path=/launch-module, SSO_SESSION_TTL (4 h)
       const sso = (await dvaCookies(page)).find((c) => c.name === 'dva_sso');
       expect(sso).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/launch-module' });
       expect(sso!.expires - Date.now() / 1000).toBeGreaterThan(14_000);

@@ -77,14 +77,14 @@ export async function submitBloodPressure(page: Page, systolic: string, diastoli
   await page.getByTestId('module-submit').click();
 }
 
-/** Back at the PGO's dossier: waits for `taskId`'s status and expects it completed (spec §4.5). */
+/** Back at the PGO's dossier: waits for `taskId`'s status and expects it completed (docs/protocol.md §4.5). */
 export async function expectTaskCompleted(page: Page, taskId: string): Promise<void> {
   await page.getByTestId(`task-status-${taskId}`).waitFor();
   expect(await textOf(page, `task-status-${taskId}`)).toBe('completed');
 }
 
 /**
- * PGO start page → DigiD → PGO home → Tom's dossier → collect (spec §2.3: DigiD for the DVA, the
+ * PGO start page → DigiD → PGO home → Tom's dossier → collect (docs/protocol.md §2.3: DigiD for the DVA, the
  * DVA's consent) → back at the dossier with the Tasks. `shots` names a screenshot per step.
  */
 export async function collectTasks(stack: Stack, page: Page, shots = false): Promise<void> {

@@ -138,7 +138,7 @@ describe.runIf(enabled)('two instances of dva-auth and dva-fhir, configured as c
     const other = instancePorts['dva-fhir']!.find((p) => p !== moduleRead.target)!;
     const replayed = await replay(moduleRead, other);
     expect(replayed.status).toBe(401);
-    // the module revoked its token on the way back (spec §4.6): revocation is checked first
+    // the module revoked its token on the way back (docs/protocol.md §4.6): revocation is checked first
     expect(replayed.challenge).toContain('error="invalid_token"');
   });
 

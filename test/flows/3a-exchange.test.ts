@@ -1,6 +1,6 @@
 /**
- * Option 3a-W token exchange, W7–W8 (spec §3.1.1), against the real DVA: the launch code and
- * what the exchange must refuse (spec §8 items 5–9; security-checklists §2). The test is the PGO.
+ * Option 3a-W token exchange, W7–W8 (docs/protocol.md §3.1.1), against the real DVA: the launch code and
+ * what the exchange must refuse (docs/protocol.md §8 items 5–9; docs/security-checklists.md §2). The test is the PGO.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,14 +43,14 @@ const refused = (error: string) => ({ status: 400, body: expect.objectContaining
 
 describe('W8: the launch code', () => {
   it('is an opaque, single-use code of 180 s, not an access token (RFC 8693 §2.2.1)', async () => {
-    const answer = await exchange(); // the PGO sends no DPoP proof: nothing is bound to a key (decision D9)
+    const answer = await exchange(); // the PGO sends no DPoP proof: nothing is bound to a key (docs/decisions-protocol.md D9)
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ access_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), issued_token_type: TOKEN_TYPE.LAUNCH_CODE, token_type: 'N_A', expires_in: 180 });
     expect(answer.body).not.toHaveProperty('refresh_token');
     expect(answer.headers.get('cache-control')).toBe('no-store');
   });
 
-  it('is audited without token values (security-checklists §2 (14))', async () => {
+  it('is audited without token values (docs/security-checklists.md §2 (14))', async () => {
     const answer = await exchange();
     const [event] = await t.dvaAuth.dva.audit.recent(1);
     expect(event).toMatchObject({ type: 'token-exchange.launch-code', client_id: 'pgo-demo', audience: MODULE, resources: ['Task/task-3a'], outcome: 'success' });
@@ -58,12 +58,12 @@ describe('W8: the launch code', () => {
     expect(JSON.stringify(event)).not.toContain(tom);
   });
 
-  it('accepts the Task as an absolute URL under the DVA FHIR base (spec §3.1.4 [impl])', async () => {
+  it('accepts the Task as an absolute URL under the DVA FHIR base (docs/protocol.md §3.1.4 [impl])', async () => {
     expect((await exchange({ resource: `${t.urls.dvaFhir}/Task/task-3a` })).status).toBe(200);
   });
 });
 
-describe('spec §8 item 5: the launch-prep code (actor_token)', () => {
+describe('docs/protocol.md §8 item 5: the launch-prep code (actor_token)', () => {
   it('refuses a code used twice', async () => {
     const prep = await prepare();
     expect((await exchange({}, { prep })).status).toBe(200);
@@ -102,7 +102,7 @@ describe('spec §8 item 5: the launch-prep code (actor_token)', () => {
   });
 });
 
-describe('spec §8 item 6: PKCE', () => {
+describe('docs/protocol.md §8 item 6: PKCE', () => {
   it('refuses a code_verifier that does not match the PAR code_challenge', async () => {
     expect(await exchange({ code_verifier: 'a'.repeat(43) })).toMatchObject(refused('invalid_request'));
   });
@@ -112,7 +112,7 @@ describe('spec §8 item 6: PKCE', () => {
   });
 });
 
-describe('spec §8 item 7: grant and token types', () => {
+describe('docs/protocol.md §8 item 7: grant and token types', () => {
   it('refuses an unsupported grant_type', async () => {
     expect(await exchange({ grant_type: 'urn:ietf:params:oauth:grant-type:saml2-bearer' })).toMatchObject(refused('unsupported_grant_type'));
   });
@@ -135,7 +135,7 @@ describe('spec §8 item 7: grant and token types', () => {
   });
 });
 
-describe('spec §8 item 8: audience and resource (invalid_target)', () => {
+describe('docs/protocol.md §8 item 8: audience and resource (invalid_target)', () => {
   it('refuses another patient\'s Task', async () => {
     expect(await exchange({ resource: 'Task/task-de-groot' })).toMatchObject(refused('invalid_target'));
   });
@@ -171,7 +171,7 @@ describe('spec §8 item 8: audience and resource (invalid_target)', () => {
   });
 });
 
-describe('spec §8 item 9: return_url (no open redirect)', () => {
+describe('docs/protocol.md §8 item 9: return_url (no open redirect)', () => {
   it('accepts an https URL under an allowlisted PGO origin', async () => {
     expect((await exchange({ return_url: 'https://pgo.example.nl/launch_callback?task_id=task-3a' })).status).toBe(200);
   });

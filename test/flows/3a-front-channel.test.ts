@@ -1,5 +1,5 @@
 /**
- * What the PGO and the module must refuse in the front channel of option 3a (spec §8 items
+ * What the PGO and the module must refuse in the front channel of option 3a (docs/protocol.md §8 items
  * 24–27, 29, 30, 32), with the real services. The person is Tom, logged in at the PGO.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

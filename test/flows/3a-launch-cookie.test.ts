@@ -1,5 +1,5 @@
 /**
- * The Module DVA Authentication cookie itself (spec §3.1.1 W4, W13; decision D7): its value is
+ * The Module DVA Authentication cookie itself (docs/protocol.md §3.1.1 W4, W13; docs/decisions-protocol.md D7): its value is
  * the DVA's, never the browser's (docs/decisions.md I45), and one browser may prepare several
  * launches at once (docs/decisions.md I46).
  */
@@ -42,7 +42,7 @@ describe('cookie fixation (docs/decisions.md I45)', () => {
     thief.plantCookie(t.urls.dvaAuth, COOKIE, planted);
     const stolen = await moduleAuthorize(t, thief, launch);
     expect(stolen.code).toBeUndefined();
-    expect(atDigidLogin(stolen.page.url)).toBe(true); // decision D7: no cookie of this launch, so DigiD
+    expect(atDigidLogin(stolen.page.url)).toBe(true); // docs/decisions-protocol.md D7: no cookie of this launch, so DigiD
     expect(await lastAudit('launch.browser-check-failed')).toMatchObject({ client_id: MODULE, outcome: 'failure', reason: 'launch cookie absent' });
   });
 

@@ -1,6 +1,6 @@
 /**
- * The module's SMART leg of option 3a, W12–W17 (spec §3.1.1), against the real DVA: what
- * `/authorize` and `/token` must refuse (spec §8 items 11, 12, 14–16) and the launch code at the
+ * The module's SMART leg of option 3a, W12–W17 (docs/protocol.md §3.1.1), against the real DVA: what
+ * `/authorize` and `/token` must refuse (docs/protocol.md §8 items 11, 12, 14–16) and the launch code at the
  * resource server (item 19). The test is the PGO and the module (`module-3a`, `module-3a-secret`).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -38,7 +38,7 @@ const redeem = async (authorization: ModuleAuthorization, form: Record<string, s
   post(t, '/token', { grant_type: 'authorization_code', code: authorization.code!, redirect_uri: authorization.redirectUri, code_verifier: authorization.verifier, ...form }, { as, dpop: await generateDpopKey() });
 const refused = (error: string, status = 400) => ({ status, body: expect.objectContaining({ error }) });
 
-describe('spec §8 item 11: the launch code at /authorize (W13)', () => {
+describe('docs/protocol.md §8 item 11: the launch code at /authorize (W13)', () => {
   it('refuses an unknown launch code', async () => {
     expectRedirectError(await authorize({}, { launch: randomToken() }), 'invalid_request');
   });
@@ -62,18 +62,18 @@ describe('spec §8 item 11: the launch code at /authorize (W13)', () => {
   });
 });
 
-describe('spec §8 item 12: the launch code\'s audience', () => {
+describe('docs/protocol.md §8 item 12: the launch code\'s audience', () => {
   it('refuses a launch code presented by another module client_id', async () => {
     const browser = new Browser();
     const launch = await launchCode(t, browser, tom); // audience module-3a
     expectRedirectError(await moduleAuthorize(t, browser, launch, { clientId: MODULE_SECRET }), 'invalid_request');
-    // decision D8: a code in the wrong module's hands is burned; the right module gets nothing either
+    // docs/decisions-protocol.md D8: a code in the wrong module's hands is burned; the right module gets nothing either
     expectRedirectError(await moduleAuthorize(t, browser, launch), 'invalid_request');
     expect((await t.dvaAuth.dva.audit.recent(5)).map((e) => e.type)).toContain('launch.refused');
   });
 });
 
-describe('spec §8 item 14: redirect_uri, PKCE, aud', () => {
+describe('docs/protocol.md §8 item 14: redirect_uri, PKCE, aud', () => {
   it('refuses an aud that is not this DVA\'s FHIR base', async () => {
     expectRedirectError(await authorize({ aud: 'https://fhir.elsewhere.example/fhir' }), 'invalid_request');
   });
@@ -97,7 +97,7 @@ describe('spec §8 item 14: redirect_uri, PKCE, aud', () => {
   });
 });
 
-describe('spec §8 item 15: scope', () => {
+describe('docs/protocol.md §8 item 15: scope', () => {
   it('refuses a scope beyond the module\'s registration', async () => {
     expectRedirectError(await authorize({ scope: 'launch openid patient/*.read patient/Patient.write' }), 'invalid_scope');
   });
@@ -111,7 +111,7 @@ describe('spec §8 item 15: scope', () => {
   });
 });
 
-describe('spec §8 item 16: the code at /token (W16)', () => {
+describe('docs/protocol.md §8 item 16: the code at /token (W16)', () => {
   it('refuses a wrong client secret (401 invalid_client)', async () => {
     const authorization = await authorize({}, { clientId: MODULE_SECRET, task: 'task-3a-secret' });
     const answer = await post(t, '/token', { grant_type: 'authorization_code', code: authorization.code!, redirect_uri: authorization.redirectUri, code_verifier: authorization.verifier }, { as: false, headers: basic(MODULE_SECRET, 'not-the-secret-of-module-3a-secret-at-all') });
@@ -153,7 +153,7 @@ describe('spec §8 item 16: the code at /token (W16)', () => {
   });
 });
 
-describe('spec §8 item 19: the launch code at the FHIR server', () => {
+describe('docs/protocol.md §8 item 19: the launch code at the FHIR server', () => {
   it('refuses the launch code as a Bearer token (401 invalid_token)', async () => {
     const launch = await launchCode(t, new Browser(), tom);
     const answer = await fhirGet(t, 'Task/task-3a', launch);

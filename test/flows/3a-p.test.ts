@@ -1,7 +1,7 @@
 /**
- * Variant 3a-P (spec §3.1.2): the launch code by a pure back-channel token exchange, no PAR and
+ * Variant 3a-P (docs/protocol.md §3.1.2): the launch code by a pure back-channel token exchange, no PAR and
  * no cookie, so the DVA identifies the person with DigiD at the module's `/authorize` (step 8);
- * and the 2025 step-up (step 3; spec §8 item 10). Real PGO, module and DVA.
+ * and the 2025 step-up (step 3; docs/protocol.md §8 item 10). Real PGO, module and DVA.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_TYPE } from '@koppelmij/core';
@@ -34,7 +34,7 @@ describe('3a-P: LAUNCH_PREP_MODES=backchannel', () => {
   });
   afterAll(() => t?.close());
 
-  it('issues a launch code to a direct exchange, also without subject_token_type (spec §3.1.2 step 2)', async () => {
+  it('issues a launch code to a direct exchange, also without subject_token_type (docs/protocol.md §3.1.2 step 2)', async () => {
     const { access_token } = await collectToken(t, TOM);
     const answer = await post(t, '/token', backchannel(access_token, { subject_token_type: undefined }));
     expect(answer).toMatchObject({ status: 200, body: { issued_token_type: TOKEN_TYPE.LAUNCH_CODE, token_type: 'N_A', expires_in: 180 } });
@@ -68,7 +68,7 @@ describe('3a-P with step-up: LAUNCH_PREP_MODES=backchannel+stepup, STEP_UP_MAX_A
   });
   afterAll(() => t?.close());
 
-  it('answers step_up_required when the DigiD login is older than the maximum age, and issues nothing (spec §8 item 10)', async () => {
+  it('answers step_up_required when the DigiD login is older than the maximum age, and issues nothing (docs/protocol.md §8 item 10)', async () => {
     const { access_token } = await collectToken(t, TOM);
     travel(61);
     const answer = await post(t, '/token', backchannel(access_token));
@@ -81,7 +81,7 @@ describe('3a-P with step-up: LAUNCH_PREP_MODES=backchannel+stepup, STEP_UP_MAX_A
     const tasks = await collect(t, browser, await loginAtPgo(t, browser, TOM), TOM);
     travel(61);
     const stepUp = await browser.submit(tasks, 'start-module-task-3a');
-    expect(atDigidLogin(t, stepUp)).toBe(true); // the PGO's /authorize with prompt=login (spec §3.1.2 step 3)
+    expect(atDigidLogin(t, stepUp)).toBe(true); // the PGO's /authorize with prompt=login (docs/protocol.md §3.1.2 step 3)
     const w9 = await browser.submit(stepUp, 'digid-login', { bsn: TOM }, { stopAt: (url) => url.origin === t.urls.module });
     expect(w9.hops.some((hop) => hop.startsWith(`${t.urls.pgo}/callback_stepup?`))).toBe(true);
     expect(new URL(w9.url).searchParams.has('launch')).toBe(true);

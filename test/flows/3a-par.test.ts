@@ -1,6 +1,6 @@
 /**
- * Option 3a-W launch preparation, W1–W5 (spec §3.1.1), against the real DVA: what `/par` and the
- * PGO's `/authorize` must refuse (spec §8 items 1–4). The test is the PGO (`pgo-demo`).
+ * Option 3a-W launch preparation, W1–W5 (docs/protocol.md §3.1.1), against the real DVA: what `/par` and the
+ * PGO's `/authorize` must refuse (docs/protocol.md §8 items 1–4). The test is the PGO (`pgo-demo`).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TOKEN_TYPE } from '@koppelmij/core';
@@ -29,14 +29,14 @@ describe('W1–W2: the pushed authorization request', () => {
     const pushed = await par();
     expect(pushed.status).toBe(201); // RFC 9126 §2.2
     expect(pushed.body.request_uri).toMatch(/^urn:ietf:params:oauth:request_uri:[A-Za-z0-9_-]+$/);
-    // spec W2 shows 90; oidc-provider caps every PAR at 60 s (its MAX_TTL), so PAR_TTL cannot lengthen it
+    // docs/protocol.md §3.1.1 W2 shows 90; oidc-provider caps every PAR at 60 s (its MAX_TTL), so PAR_TTL cannot lengthen it
     expect(pushed.body.expires_in).toBeGreaterThan(0);
     expect(pushed.body.expires_in).toBeLessThanOrEqual(90);
     expect(pushed.headers.get('cache-control')).toBe('no-store');
   });
 });
 
-describe('spec §8 item 1: client, redirect_uri, PKCE', () => {
+describe('docs/protocol.md §8 item 1: client, redirect_uri, PKCE', () => {
   it('refuses an unknown client_id (401 invalid_client)', async () => {
     const form = { ...parParams(t, tom, pkce().challenge), ...(await clientAssertion(t, 'pgo-unknown', t.keys.pgo)) };
     expect(await post(t, '/par', form, { as: false })).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
@@ -61,7 +61,7 @@ describe('spec §8 item 1: client, redirect_uri, PKCE', () => {
   });
 });
 
-describe('spec §8 item 2: the subject_token', () => {
+describe('docs/protocol.md §8 item 2: the subject_token', () => {
   it('refuses a launch preparation without subject_token', async () => {
     expect(await par({ subject_token: undefined, subject_token_type: undefined })).toMatchObject(refused('invalid_request'));
   });
@@ -91,7 +91,7 @@ describe('spec §8 item 2: the subject_token', () => {
   });
 });
 
-describe('spec §8 item 3: audience and acr_values', () => {
+describe('docs/protocol.md §8 item 3: audience and acr_values', () => {
   it('refuses an audience that is not a registered module', async () => {
     expect(await par({ audience: PGO })).toMatchObject(refused('invalid_request'));
     expect(await par({ audience: 'module-unknown' })).toMatchObject(refused('invalid_request'));
@@ -111,7 +111,7 @@ describe('spec §8 item 3: audience and acr_values', () => {
   });
 });
 
-describe('spec §8 item 4: the request_uri at /authorize (W4)', () => {
+describe('docs/protocol.md §8 item 4: the request_uri at /authorize (W4)', () => {
   const authorize = (requestUri: string, clientId = PGO) => new Browser().navigate(parAuthorizeUrl(t, requestUri, clientId), { stopAt: atPgo });
 
   it('answers a fresh request_uri with a code at the PGO\'s callback_stepup (W5)', async () => {

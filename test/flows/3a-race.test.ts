@@ -1,5 +1,5 @@
 /**
- * Decision D12 across instances: two dva-auth instances with one configuration (issuer, signing
+ * docs/decisions-protocol.md D12 across instances: two dva-auth instances with one configuration (issuer, signing
  * key, cookie keys, DPoP nonce secret) share one Redis store, as a scaled-out DVA would. The same
  * one-time code, sent 20 times at once to both token endpoints, is accepted exactly once.
  * Skipped without Redis, except under CI=true (redisUrlOrSkip).

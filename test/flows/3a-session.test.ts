@@ -1,7 +1,7 @@
 /**
- * The module's session after W17 (spec §4.6 step 2, §4.7; §8 item 17): revocation of access
+ * The module's session after W17 (docs/protocol.md §4.6 step 2, §4.7; §8 item 17): revocation of access
  * and refresh token together (RFC 7009), introspection of the JWT access token (RFC 7662), and
- * the maximum session. The test is the module `module-3a`, with DPoP (decision D9).
+ * the maximum session. The test is the module `module-3a`, with DPoP (docs/decisions-protocol.md D9).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Browser } from '../support/browser.ts';
@@ -31,7 +31,7 @@ async function launched(stack = t, subjectToken = tom) {
 const revoke = (token: string, hint: string, stack = t) => post(stack, '/revoke', { token, token_type_hint: hint }, { as: MODULE });
 const introspect = (token: string) => post(t, '/introspect', { token }, { as: MODULE });
 
-describe('revocation (spec §4.6 step 2; RFC 7009)', () => {
+describe('revocation (docs/protocol.md §4.6 step 2; RFC 7009)', () => {
   it('revoking the access token ends it and its refresh token', async () => {
     const session = await launched();
     expect((await session.read()).status).toBe(200);
@@ -74,13 +74,13 @@ describe('introspection (RFC 7662)', () => {
     expect((await introspect(session.tokens.access_token)).body).toMatchObject({ active: true });
   });
 
-  it('says inactive for a launch code (spec §8 item 19: it is no access token)', async () => {
+  it('says inactive for a launch code (docs/protocol.md §8 item 19: it is no access token)', async () => {
     const launch = await launchCode(t, new Browser(), tom);
     expect(await introspect(launch)).toMatchObject({ status: 200, body: { active: false } });
   });
 });
 
-describe('the maximum session (spec §4.7), with MAX_SESSION=5', () => {
+describe('the maximum session (docs/protocol.md §4.7), with MAX_SESSION=5', () => {
   let limited: Awaited<ReturnType<typeof startProtocolStack>>;
   let subject: string;
   beforeAll(async () => {

@@ -1,8 +1,8 @@
 /**
- * The core threat of every option (spec §0): a stolen launch URL. With the real PGO, module and
+ * The core threat of every option (docs/protocol.md §0): a stolen launch URL. With the real PGO, module and
  * DVA, the owner's browser prepares a launch (W1–W9) and the test captures the module launch URL
  * (W10) before the browser opens it. A second browser (the thief) holds no Module DVA
- * Authentication cookie. Spec §8 item 13; decisions D7 (cookie or DigiD, same person) and D8
+ * Authentication cookie. docs/protocol.md §8 item 13; docs/decisions-protocol.md D7 (cookie or DigiD, same person) and D8
  * (a failed browser check burns the launch).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -56,7 +56,7 @@ describe('the owner opens the launch first', () => {
     opensTask(mine);
 
     const theirs = await new Browser().navigate(launchUrl);
-    moduleRefused(theirs, 'invalid_request'); // spec §8 item 11: already used
+    moduleRefused(theirs, 'invalid_request'); // docs/protocol.md §8 item 11: already used
     expect(gotCode(theirs)).toBe(false);
     expect(theirs.hops.some((hop) => hop.startsWith(t.urls.digid))).toBe(false);
   });
@@ -76,7 +76,7 @@ describe('the thief opens the launch first', () => {
     expect(gotCode(mine)).toBe(false);
   });
 
-  it('denies the thief who logs in as someone else, and audits it (spec §8 item 13, D7)', async () => {
+  it('denies the thief who logs in as someone else, and audits it (docs/protocol.md §8 item 13, D7)', async () => {
     const launchUrl = await stealableLaunch();
     const thief = new Browser();
     const digid = await thief.navigate(launchUrl);
@@ -100,7 +100,7 @@ describe('the thief opens the launch first', () => {
   });
 });
 
-describe('the Module DVA Authentication cookie (spec §8 item 13)', () => {
+describe('the Module DVA Authentication cookie (docs/protocol.md §8 item 13)', () => {
   it('does not let a thief\'s own cookie (from his own launch preparation) stand in for the owner\'s', async () => {
     const launchUrl = await stealableLaunch();
     const thief = new Browser(); // Koos prepares a launch of his own Task: his browser now holds a launch cookie

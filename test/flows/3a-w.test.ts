@@ -1,5 +1,5 @@
 /**
- * Option 3a-W end to end (spec §3.1.1), against the real services. First message by message,
+ * Option 3a-W end to end (docs/protocol.md §3.1.1), against the real services. First message by message,
  * with the test as PGO and module and an independent OAuth client (oauth4webapi) judging the
  * module's token response; then as a person in a browser, through the real PGO and module.
  */
@@ -82,11 +82,11 @@ describe('3a-W message by message', () => {
     await oauth.validateApplicationLevelSignature(as, response, insecure);
     expect(response.headers.get('cache-control')).toBe('no-store');
 
-    // the SMART launch context (decisions D10, D11; spec §4.5)
+    // the SMART launch context (docs/decisions-protocol.md D10, D11; docs/protocol.md §4.5)
     expect(tokens).toMatchObject({ token_type: 'dpop', expires_in: 900, patient: 'pat-van-duinen', fhirContext: [{ reference: 'Task/task-3a' }], return_url });
     expect(tokens.scope?.split(' ')).toEqual(expect.arrayContaining(LAUNCH_SCOPE.split(' ')));
     expect(tokens.refresh_token).toBeUndefined(); // no offline_access asked
-    // the id_token: a pseudonym, never the BSN (spec §4.4)
+    // the id_token: a pseudonym, never the BSN (docs/protocol.md §4.4)
     const idToken = oauth.getValidatedIdTokenClaims(tokens)!;
     expect(idToken).toMatchObject({ iss: t.urls.dvaAuth, aud: MODULE, fhirUser: 'Patient/pat-van-duinen' });
     expect(idToken.sub).toBe(t.dvaAuth.dva.patients.byBsn(TOM)!.sub);
@@ -107,7 +107,7 @@ describe('3a-W as a person in a browser', () => {
     const browser = new Browser();
     const tasks = await collect(t, browser, await loginAtPgo(t, browser, TOM), TOM);
     const w9 = await browser.submit(tasks, 'start-module-task-3a', {}, { stopAt: (url) => url.origin === t.urls.module });
-    // W9: only iss and launch reach the module (spec §8 item 26)
+    // W9: only iss and launch reach the module (docs/protocol.md §8 item 26)
     expect([...new URL(w9.url).searchParams.keys()].sort()).toEqual(['iss', 'launch']);
     expect(w9.hops.some((hop) => hop.startsWith(t.urls.digid))).toBe(false);
 
@@ -116,13 +116,13 @@ describe('3a-W as a person in a browser', () => {
     expect(textOf(app, 'module-task-id')).toBe('task-3a');
     expect(textOf(app, 'module-patient-name')).toContain('Duinen');
 
-    // spec §8 item 33: the way back is the token response's return_url, not one the browser sends
+    // docs/protocol.md §8 item 33: the way back is the token response's return_url, not one the browser sends
     const back = await browser.submit(app, 'module-submit', { systolic: '128', diastolic: '84', return_url: 'https://evil.example/phish' });
     expect(back.hops.some((hop) => hop.startsWith('https://evil.example'))).toBe(false);
     expect(back.hops).toContainEqual(expect.stringMatching(new RegExp(`^${t.urls.pgo}/launch_callback\\?task_id=task-3a&`)));
     expect(new URL(back.url).origin).toBe(t.urls.pgo);
     expect(textOf(back, 'task-status-task-3a')).toBe('completed');
-    // terugkeer step 2 (spec §4.6): the module's revocation reached the DVA
+    // terugkeer step 2 (docs/protocol.md §4.6): the module's revocation reached the DVA
     expect((await t.dvaAuth.dva.audit.recent(10)).find((e) => e.type === 'token.revoked')).toMatchObject({ client_id: MODULE, outcome: 'success' });
   });
 });

@@ -78,7 +78,7 @@ describe('SMART App Launch: the launch parameter and the launch scope (docs/deci
   });
 });
 
-describe('client assertions at the token endpoint (decision D1; docs/decisions.md I53)', () => {
+describe('client assertions at the token endpoint (docs/decisions-protocol.md D1; docs/decisions.md I53)', () => {
   /** module-3a's assertion with `claims` changed, for a code grant with a code never issued. */
   async function redeemWith(claims: JWTPayload) {
     // a fresh assertion for every attempt (its jti is single use, RFC 7523 §3 (7)); module-3a is
@@ -109,7 +109,7 @@ describe('client assertions at the token endpoint (decision D1; docs/decisions.m
     expect(reply.body.error).toBe('invalid_client');
   });
 
-  it('refuses the PAR endpoint as aud at the PAR endpoint (decision D1: issuer or token endpoint only)', async () => {
+  it('refuses the PAR endpoint as aud at the PAR endpoint (docs/decisions-protocol.md D1: issuer or token endpoint only)', async () => {
     const now = Math.floor(Date.now() / 1000);
     const assertion = await new SignJWT({ iss: 'pgo-demo', sub: 'pgo-demo', aud: `${t.urls.dvaAuth}/par`, iat: now, exp: now + 60, jti: randomToken() })
       .setProtectedHeader({ alg: t.keys.pgo.alg, kid: t.keys.pgo.kid })

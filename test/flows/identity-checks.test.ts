@@ -1,4 +1,4 @@
-// identity-check.md acceptance scenarios 4, 5 and 6 against the running stack, and the DVA's and
+// docs/identity-check-reference.md acceptance scenarios 4, 5 and 6 against the running stack, and the DVA's and
 // the PGO's "mandatory or optional" switches.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../scripts/stack.ts';

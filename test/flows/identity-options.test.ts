@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-/** The collect (spec §2.3) as the PGO: DigiD as `bsn`, acting for `represent` when given. */
+/** The collect (docs/protocol.md §2.3) as the PGO: DigiD as `bsn`, acting for `represent` when given. */
 async function collectFor(browser: Browser, bsn: string, represent?: string): Promise<{ access_token: string }> {
   const { verifier, challenge } = pkce();
   const redirect_uri = `${t.urls.pgo}/callback`;
@@ -154,7 +154,7 @@ describe('a browser whose DVA session is another person\'s (decision I36)', () =
   });
 });
 
-describe('the DigiD step at a module\'s /authorize under representation (decisions D7, I40)', () => {
+describe('the DigiD step at a module\'s /authorize under representation (docs/decisions-protocol.md D7, I40)', () => {
   const atModule = { stopAt: (u: URL) => u.origin === t.urls.module };
   /** A 3a launch of Sanne's Task, prepared from Anna's collect for Sanne; its module leg opened in a browser without the launch cookie. */
   async function sannesLaunchElsewhere(): Promise<{ browser: Browser; digid: Page }> {

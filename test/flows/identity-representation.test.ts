@@ -1,4 +1,4 @@
-// identity-check.md acceptance scenarios 1 and 2, in-process with the scripted browser: Anna van
+// docs/identity-check-reference.md acceptance scenarios 1 and 2, in-process with the scripted browser: Anna van
 // der Berg represents Sanne van Dijk (who has a PGO account) and Pieter ter Horst (who has none).
 // Default switches: the PGO's identity-endpoint safeguard (4.4), the check mandatory under
 // representation at the DVA.
@@ -9,7 +9,7 @@ import {
   ANNA, PIETER, PIETER_TRACES, RecordingStore, SANNE, auditOf, collectAs, digid, dvaClaims, hasTestId, openDossier, pageText, pgoLogin, subOf,
 } from '../support/identity.ts';
 
-describe('representation and the identity check (identity-check.md scenarios 1, 2)', () => {
+describe('representation and the identity check (docs/identity-check-reference.md scenarios 1, 2)', () => {
   let stack: Stack;
   let pgoStore: RecordingStore;
 

@@ -1,4 +1,4 @@
-// identity-check.md acceptance scenario 3: the wrong-person collect of scenario 2 under each of the
+// docs/identity-check-reference.md acceptance scenario 3: the wrong-person collect of scenario 2 under each of the
 // alternative safeguards (4.3.1 confirm screen, 4.3.2 quarantine box, 4.2.4 identifying data in the
 // token response), each behind PGO_IDENTITY_SAFEGUARDS; the user is warned before any data enters
 // Sanne's dossier. Plus the PGO's other identity switches.
@@ -84,7 +84,7 @@ describe('4.3.1 confirm screen (PGO_IDENTITY_SAFEGUARDS=confirm-screen)', () => 
     expect(await pgoStore.dossierData(SANNE)).toBeUndefined();
   });
 
-  it('without the DVA\'s check, a wrong "yes" meets the gate: the DVA hands out no data (identity-check.md "Gate")', async () => {
+  it('without the DVA\'s check, a wrong "yes" meets the gate: the DVA hands out no data (docs/identity-check-reference.md "Gate")', async () => {
     const s = await start({ PGO_IDENTITY_SAFEGUARDS: 'confirm-screen' });
     const { browser, dossier } = await sannesDossier(s);
     const failed = await browser.submit(await collectUntilPgo(s, browser, dossier, PIETER), 'confirm-approve');

@@ -1,5 +1,5 @@
 /**
- * The five integration levels of spec §5 (docs/integration-levels.md) in the demo, through the real
+ * The five integration levels of docs/protocol.md §5 (docs/integration-levels.md) in the demo, through the real
  * PGO, DVA and module: the PGO shows each module's level and behaves by it. L is a plain link and
  * TL a Task's Endpoint opened without launch or data; S is a standalone SMART launch at the DVA with
  * DigiD and explicit consent, whose token reaches the person's Patient and nothing else; PS needs
@@ -147,7 +147,7 @@ describe('S: a standalone launch at the DVA', () => {
     expect(authorize.searchParams.get('scope')).toBe(S_SCOPE);
     expect(new URL(digid.url).origin).toBe(t.urls.digid); // always DigiD: nothing vouches for this browser
     const consent = await browser.submit(digid, 'digid-login', { bsn: TOM });
-    expect(textOf(consent, 'consent-module')).toBe('Bloeddruk doorgeven (op eigen initiatief)'); // spec §5: explicit consent
+    expect(textOf(consent, 'consent-module')).toBe('Bloeddruk doorgeven (op eigen initiatief)'); // docs/protocol.md §5: explicit consent
     const app = await browser.submit(consent, 'consent-approve');
     expect(textOf(app, 'module-patient-name')).toContain('Duinen');
     expect(hasTestId(app, 'module-standalone')).toBe(true);
@@ -191,7 +191,7 @@ describe('S: a standalone launch at the DVA', () => {
     expect(authorization.error).toBe('invalid_request');
   });
 
-  it('refuses, at the module, a standalone launch that carries a launch or an untrusted iss (spec §8 item 29)', async () => {
+  it('refuses, at the module, a standalone launch that carries a launch or an untrusted iss (docs/protocol.md §8 item 29)', async () => {
     const base = `${t.urls.module}/m/${MODULE_S}/launch`;
     for (const query of [`iss=${encodeURIComponent(t.urls.dvaFhir)}&launch=x`, 'iss=https%3A%2F%2Fevil.example%2Ffhir', '']) {
       const page = await new Browser().navigate(`${base}?${query}`);
@@ -201,7 +201,7 @@ describe('S: a standalone launch at the DVA', () => {
   });
 });
 
-describe('the consent policy follows the level by default (spec §5)', () => {
+describe('the consent policy follows the level by default (docs/protocol.md §5)', () => {
   const registration = (level: string, consent?: string) => ({
     client_id: `m-${level}`, client_name: level, redirect_uris: ['https://m.example/cb'], scope: 'launch', token_endpoint_auth_method: 'private_key_jwt',
     jwks_uri: 'https://m.example/jwks', integration_level: level, launch_url: 'https://m.example/launch', ...(level !== 'S' && level !== 'PS' && { launch_option: '3a' }),

@@ -1,7 +1,7 @@
 /**
- * Option 1 message by message (spec §3.2; docs/option-1.md), with the test as the PGO and the
+ * Option 1 message by message (docs/protocol.md §3.2; docs/option-1.md), with the test as the PGO and the
  * module against the real DVA: what the authorization (steps 4–5), the token exchange of its code
- * (step 7 [impl]; spec §8 items 5–6) and the module's /authorize (items 11–13) must refuse, and the
+ * (step 7 [impl]; docs/protocol.md §8 items 5–6) and the module's /authorize (items 11–13) must refuse, and the
  * stolen URLs of both legs replayed in a second cookie jar, which never yield a module a code.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -57,18 +57,18 @@ describe('steps 4–5: the PGO\'s authorization for one module', () => {
     expect(atDigid((await option1Authorize(t, browser)).page.url)).toBe(true);
   });
 
-  it('refuses `audience` without a subject_token for a module that is not launched with option 1 (§8 item 2)', async () => {
+  it('refuses `audience` without a subject_token for a module that is not launched with option 1 (docs/protocol.md §8 item 2)', async () => {
     const authorization = await option1Authorize(t, tomBrowser, { params: { audience: MODULE } });
     expect(authorization.error).toBe('invalid_request');
     expect(authorization.code).toBeUndefined();
   });
 
-  it('refuses an authorization request without PKCE (§8 item 1)', async () => {
+  it('refuses an authorization request without PKCE (docs/protocol.md §8 item 1)', async () => {
     const authorization = await option1Authorize(t, tomBrowser, { params: { code_challenge: undefined, code_challenge_method: undefined } });
     expect(authorization.error).toBe('invalid_request');
   });
 
-  it('refuses an unregistered redirect_uri without redirecting (§8 item 1)', async () => {
+  it('refuses an unregistered redirect_uri without redirecting (docs/protocol.md §8 item 1)', async () => {
     const page = await tomBrowser.navigate(option1Url(t, pkce().challenge, { redirect_uri: `${t.urls.pgo}/elsewhere` }));
     expect(new URL(page.url).origin).toBe(t.urls.dvaAuth);
     expect(page.status).toBe(400);
@@ -86,7 +86,7 @@ describe('steps 4–5: the PGO\'s authorization for one module', () => {
   });
 });
 
-describe('step 7: the option-1 code in the token exchange (§8 items 5–7)', () => {
+describe('step 7: the option-1 code in the token exchange (docs/protocol.md §8 items 5–7)', () => {
   const code = async () => {
     const authorization = await option1Authorize(t, tomBrowser);
     return { code: authorization.code!, verifier: authorization.verifier };
@@ -104,7 +104,7 @@ describe('step 7: the option-1 code in the token exchange (§8 items 5–7)', ()
     expect(await option1Exchange(t, tom, await code(), { audience: MODULE, resource: 'Task/task-3a' })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
   });
 
-  it('refuses the code with another code_verifier (§8 item 6)', async () => {
+  it('refuses the code with another code_verifier (docs/protocol.md §8 item 6)', async () => {
     const prepared = await code();
     expect(await option1Exchange(t, tom, { ...prepared, verifier: pkce().verifier })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
   });
@@ -126,13 +126,13 @@ describe('step 7: the option-1 code in the token exchange (§8 items 5–7)', ()
     expect(await option1Exchange(t, tom, { code: authorization.code!, verifier: authorization.verifier })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
   });
 
-  it('refuses a Task that is not the subject\'s or not module-1\'s (§8 item 8)', async () => {
+  it('refuses a Task that is not the subject\'s or not module-1\'s (docs/protocol.md §8 item 8)', async () => {
     expect(await option1Exchange(t, tom, await code(), { resource: 'Task/task-de-groot' })).toMatchObject({ status: 400, body: { error: 'invalid_target' } });
     expect(await option1Exchange(t, tom, await code(), { resource: 'Task/task-3a' })).toMatchObject({ status: 400, body: { error: 'invalid_target' } });
   });
 });
 
-describe('the module leg and a stolen launch URL (§8 items 11–13)', () => {
+describe('the module leg and a stolen launch URL (docs/protocol.md §8 items 11–13)', () => {
   it('lets the consenting browser through without DigiD or a second consent; the thief who comes later gets no code', async () => {
     const launch = await option1LaunchCode(t, tomBrowser, tom);
     const mine = await moduleAuthorize(t, tomBrowser, launch, { clientId: MODULE_1 });
@@ -159,12 +159,12 @@ describe('the module leg and a stolen launch URL (§8 items 11–13)', () => {
     expect(await moduleAuthorize(t, tomBrowser, launch, { clientId: MODULE_1 })).toMatchObject({ error: 'invalid_request' });
   });
 
-  it('refuses the launch code at another module (§8 item 12)', async () => {
+  it('refuses the launch code at another module (docs/protocol.md §8 item 12)', async () => {
     const launch = await option1LaunchCode(t, tomBrowser, tom);
     expect(await moduleAuthorize(t, tomBrowser, launch, { clientId: MODULE })).toMatchObject({ error: 'invalid_request' });
   });
 
-  it('refuses the launch code after 180 s (§8 item 11)', async () => {
+  it('refuses the launch code after 180 s (docs/protocol.md §8 item 11)', async () => {
     const launch = await option1LaunchCode(t, tomBrowser, tom);
     travel(181);
     expect(await moduleAuthorize(t, tomBrowser, launch, { clientId: MODULE_1 })).toMatchObject({ error: 'invalid_request' });
@@ -172,7 +172,7 @@ describe('the module leg and a stolen launch URL (§8 items 11–13)', () => {
 });
 
 describe('the PGO\'s authorization URL replayed in a second browser', () => {
-  it('never yields a module a code: DigiD, and the code Koos gets is refused by the PGO (state, §8 item 24)', async () => {
+  it('never yields a module a code: DigiD, and the code Koos gets is refused by the PGO (state, docs/protocol.md §8 item 24)', async () => {
     const owner = new Browser();
     const dossier = await collect(t, owner, await loginAtPgo(t, owner, TOM), TOM);
     const step4 = await owner.submit(dossier, 'start-module-task-1', {}, { stopAt: (u) => u.href.startsWith(`${t.urls.dvaAuth}/authorize?`) });

@@ -1,5 +1,5 @@
 /**
- * Option 1 end to end (spec §3.2; docs/option-1.md), as a person in the scripted browser through
+ * Option 1 end to end (docs/protocol.md §3.2; docs/option-1.md), as a person in the scripted browser through
  * the real PGO, DVA and module: the collect's correlation cookie lets a recent launch skip DigiD;
  * without it (long-term consent) the DVA asks DigiD and sets a new one. Both end in 3a's module
  * leg with a launch code bound to the browser that consented.
@@ -68,7 +68,7 @@ describe('option 1 with long-term consent (no recent collect in this browser)', 
   });
 });
 
-describe('option 1 at the PGO (spec §8 item 24)', () => {
+describe('option 1 at the PGO (docs/protocol.md §8 item 24)', () => {
   it('refuses a denied consent with the DVA\'s error, never reaching the module', async () => {
     const browser = new Browser();
     const consent = await browser.submit(await collect(t, browser, await loginAtPgo(t, browser, TOM), TOM), 'start-module-task-1');
@@ -92,7 +92,7 @@ describe('option 1 with a recent collect (no long-term consent)', () => {
   it('needs no DigiD: the correlation cookie, the consent for module-1, the code to the PGO, then the module', async () => {
     const browser = new Browser();
     const dossier = await collect(t, browser, await loginAtPgo(t, browser, TOM), TOM);
-    // spec §3.2 step 2: the collect set the correlation cookie, and 3a's launch cookie is not there yet
+    // docs/protocol.md §3.2 step 2: the collect set the correlation cookie, and 3a's launch cookie is not there yet
     expect(browser.cookieNames(dvaHost(t))).toContain('dva_correlation');
     expect(browser.cookieNames(dvaHost(t))).not.toContain('__Host-dva_launch_auth');
 
@@ -102,7 +102,7 @@ describe('option 1 with a recent collect (no long-term consent)', () => {
     const authorize = new URL(consent.hops.find((hop) => hop.startsWith(`${t.urls.dvaAuth}/authorize?`))!);
     expect(authorize.searchParams.get('audience')).toBe(MODULE_1);
     expect(authorize.searchParams.get('redirect_uri')).toBe(option1Callback(t));
-    expect(authorize.searchParams.has('subject_token')).toBe(false); // the collect token never travels (spec §8 item 26)
+    expect(authorize.searchParams.has('subject_token')).toBe(false); // the collect token never travels (docs/protocol.md §8 item 26)
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(textOf(consent, 'consent-module')).toContain('Bloeddruk meten (optie 1)');
 

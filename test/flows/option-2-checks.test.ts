@@ -1,9 +1,9 @@
 /**
- * Spec §8 items 18 and 23 for options 2a and 2b, in full (docs/option-2a-2b.md): the module's
- * assertion as `actor_token` at the DVA (security-checklists §2 (6), §3), and the DPoP-bound
- * delegation token at dva-fhir (security-checklists §1.3). The test plays the PGO and the module
+ * docs/protocol.md §8 items 18 and 23 for options 2a and 2b, in full (docs/option-2a-2b.md): the module's
+ * assertion as `actor_token` at the DVA (docs/security-checklists.md §2 (6), §3), and the DPoP-bound
+ * delegation token at dva-fhir (docs/security-checklists.md §1.3). The test plays the PGO and the module
  * against the real DVA. Every refusal is checked by its code and, for the actor token, by the
- * reason the DVA audits (the client sees one fixed text, decision D5).
+ * reason the DVA audits (the client sees one fixed text, docs/decisions-protocol.md D5).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -44,7 +44,7 @@ afterEach(() => vi.useRealTimers());
 type Option = '2a' | '2b';
 const OPTIONS: Option[] = ['2a', '2b'];
 const moduleOf = (option: Option) => (option === '2a' ? MODULE_2A : MODULE_2B);
-/** 2a: the assertion the module made for the PGO's token endpoint; 2b: its own, for the DVA's (decision D1). */
+/** 2a: the assertion the module made for the PGO's token endpoint; 2b: its own, for the DVA's (docs/decisions-protocol.md D1). */
 const actorAudience = (option: Option) => (option === '2a' ? `${t.urls.pgo}/token` : `${t.urls.dvaAuth}/token`);
 
 /** An actor token of `option`'s module for `key`, with `options` changed. */
@@ -61,11 +61,11 @@ const refusedReason = async () => (await t.dvaAuth.dva.audit.recent(5)).find((e)
 
 async function expectActorRefused(reply: Reply, reason: string): Promise<void> {
   expect(reply.status, JSON.stringify(reply.body)).toBe(400);
-  expect(reply.body).toEqual({ error: 'invalid_request', error_description: 'actor_token is invalid' }); // decision D5
+  expect(reply.body).toEqual({ error: 'invalid_request', error_description: 'actor_token is invalid' }); // docs/decisions-protocol.md D5
   expect(await refusedReason()).toBe(reason);
 }
 
-describe.each(OPTIONS)('option %s: the actor token (spec §8 item 18)', (option) => {
+describe.each(OPTIONS)('option %s: the actor token (docs/protocol.md §8 item 18)', (option) => {
   it('is accepted when every check passes, and binds the token to its cnf.jkt', async () => {
     const key = await generateDpopKey();
     const reply = await present(option, await actor(option, key), key);
@@ -77,7 +77,7 @@ describe.each(OPTIONS)('option %s: the actor token (spec §8 item 18)', (option)
   it('is refused with a bad signature', async () => {
     const key = await generateDpopKey();
     const other = await loadSigningKey();
-    // the registered kid, another key: the signature does not verify (security-checklists §3 (4))
+    // the registered kid, another key: the signature does not verify (docs/security-checklists.md §3 (4))
     await expectActorRefused(await present(option, await actor(option, key, { key: other, kid: t.keys.module.kid }), key), 'client assertion signature invalid');
   });
 
@@ -140,7 +140,7 @@ const expectRefused = (reply: Reply, error: string, description: string) => {
   expect(reply.headers.get('www-authenticate')).toContain(`error="${error}", error_description="${description}"`);
 };
 
-describe.each(OPTIONS)('option %s: the delegation token at dva-fhir (spec §8 item 23)', (option) => {
+describe.each(OPTIONS)('option %s: the delegation token at dva-fhir (docs/protocol.md §8 item 23)', (option) => {
   const task = option === '2a' ? 'Task/task-2a' : 'Task/task-2b';
   let token: string;
   let key: DpopKey;

@@ -31,7 +31,7 @@ describe.each(['2a', '2b'] as const)('option %s in the demo', (option) => {
     const back = await browser.submit(app, 'module-submit', { systolic: '124', diastolic: '81' });
     expect(back.url).toBe(`${stack.urls.pgo}/dossier/999990020`);
     expect(textOf(back, `task-status-${task}`)).toBe('completed');
-    // terugkeer step 2 (spec §4.6): the module revoked its delegation token at the DVA
+    // terugkeer step 2 (docs/protocol.md §4.6): the module revoked its delegation token at the DVA
     const revoked = (await stack.dvaAuth.dva.audit.recent(10)).find((e) => e.type === 'token.revoked');
     expect(revoked?.client_id).toBe(`module-${option}`);
   });

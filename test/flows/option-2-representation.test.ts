@@ -1,5 +1,5 @@
 /**
- * Options 2a and 2b under representation (docs/option-2a-2b.md decision 11; identity-check.md):
+ * Options 2a and 2b under representation (docs/option-2a-2b.md decision 11; docs/identity-check-reference.md):
  * Anna represents Sanne. The delegation token's `act` chain then names the module, the PGO and,
  * nested last, Anna (RFC 8693 §4.1). The DVA here serves a bundle in which Sanne's Task is
  * launched with option 2a or 2b, so nothing else of the demo changes.

@@ -1,5 +1,5 @@
 /**
- * Option 2a in-process (spec §3.3; docs/option-2a-2b.md): the real PGO is the module's SMART
+ * Option 2a in-process (docs/protocol.md §3.3; docs/option-2a-2b.md): the real PGO is the module's SMART
  * authorization server and exchanges at the DVA during its own /token. The test plays the
  * module: it follows the PGO's launch, authorizes in the owner's browser, and redeems the code
  * at the PGO with a DPoP proof and an assertion carrying `cnf.jkt`.
@@ -104,7 +104,7 @@ describe('the PGO’s authorization server', () => {
     expect((await pgoToken(t, MODULE_2A, auth, key)).status).toBe(200);
   });
 
-  it('refuses an assertion without cnf (security-checklists §3 (10))', async () => {
+  it('refuses an assertion without cnf (docs/security-checklists.md §3 (10))', async () => {
     const key = await generateDpopKey();
     const { launch } = await launchOf();
     const auth = await pgoAuthorize(t, owner, MODULE_2A, launch);
@@ -125,18 +125,18 @@ describe('the PGO’s authorization server', () => {
     expect(reply.body.error).toBe('invalid_client');
   });
 
-  it('refuses the launch token of another module (spec §8 item 12)', async () => {
+  it('refuses the launch token of another module (docs/protocol.md §8 item 12)', async () => {
     const { launch } = await launchOf();
     const auth = await pgoAuthorize(t, owner, MODULE_2B, launch);
     expect(auth.error).toBe('invalid_request');
     expect(auth.code).toBeUndefined();
-    // decision D8: a launch token in another module's hands was stolen, so it is burned for its own module too
+    // docs/decisions-protocol.md D8: a launch token in another module's hands was stolen, so it is burned for its own module too
     const own = await pgoAuthorize(t, owner, MODULE_2A, launch);
     expect(own.error).toBe('invalid_request');
     expect(own.code).toBeUndefined();
   });
 
-  it('refuses openid: this authorization server identifies nobody (spec §3.3 "Issues")', async () => {
+  it('refuses openid: this authorization server identifies nobody (docs/protocol.md §3.3 "Issues")', async () => {
     const { launch } = await launchOf();
     const auth = await pgoAuthorize(t, owner, MODULE_2A, launch, { scope: `openid ${MODULE_SCOPE}` });
     expect(auth.error).toBe('invalid_scope');
@@ -154,7 +154,7 @@ describe('the PGO’s authorization server', () => {
     expect(thief.error).toBe('access_denied');
     expect(thief.code).toBeUndefined();
     const mine = await pgoAuthorize(t, owner, MODULE_2A, launch);
-    expect(mine.error).toBe('invalid_request'); // spec §8 item 11 at the PGO: used
+    expect(mine.error).toBe('invalid_request'); // docs/protocol.md §8 item 11 at the PGO: used
     expect(mine.code).toBeUndefined();
   });
 
@@ -186,7 +186,7 @@ describe('the PGO’s authorization server', () => {
   });
 });
 
-describe('a stolen delegation token (spec §8 item 23)', () => {
+describe('a stolen delegation token (docs/protocol.md §8 item 23)', () => {
   let token: string;
   beforeAll(async () => {
     token = (await delegated(await generateDpopKey())).body.access_token;
@@ -198,7 +198,7 @@ describe('a stolen delegation token (spec §8 item 23)', () => {
     expect(read.headers.get('www-authenticate')).toContain('error="invalid_token"');
   });
 
-  it('cannot be exchanged by the PGO, in 2a, 2b or 3a: it is no collect token (security-checklists §2 (5))', async () => {
+  it('cannot be exchanged by the PGO, in 2a, 2b or 3a: it is no collect token (docs/security-checklists.md §2 (5))', async () => {
     const key = await generateDpopKey();
     const asSubject2a = await forwardedExchange(t, token, await moduleAssertion(t, MODULE_2A, { audience: `${t.urls.pgo}/token`, jkt: key.jkt }));
     const asSubject2b = await temporaryTokenRequest(t, token);
@@ -214,7 +214,7 @@ describe('a stolen delegation token (spec §8 item 23)', () => {
 });
 
 describe('the DVA side of 2a', () => {
-  it('lets no module exchange by itself in 2a (security-checklists §2 (2))', async () => {
+  it('lets no module exchange by itself in 2a (docs/security-checklists.md §2 (2))', async () => {
     const key = await generateDpopKey();
     const collect = (await collectToken(t)).access_token;
     const reply = await post(t, '/token', {
@@ -234,7 +234,7 @@ describe('the DVA side of 2a', () => {
     expect(reply.body).toEqual({ error: 'invalid_target', error_description: 'resource is not accessible' });
   });
 
-  it('refuses another patient’s Task (spec §8 item 8)', async () => {
+  it('refuses another patient’s Task (docs/protocol.md §8 item 8)', async () => {
     const key = await generateDpopKey();
     const collect = (await collectToken(t)).access_token;
     const actor = await moduleAssertion(t, MODULE_2A, { audience: `${t.urls.pgo}/token`, jkt: key.jkt });
@@ -243,7 +243,7 @@ describe('the DVA side of 2a', () => {
     expect(reply.body.error).toBe('invalid_target');
   });
 
-  it('refuses an audience other than the DVA FHIR base (RFC 8693 §2.1; security-checklists §2 (8))', async () => {
+  it('refuses an audience other than the DVA FHIR base (RFC 8693 §2.1; docs/security-checklists.md §2 (8))', async () => {
     const key = await generateDpopKey();
     const collect = (await collectToken(t)).access_token;
     const actor = await moduleAssertion(t, MODULE_2A, { audience: `${t.urls.pgo}/token`, jkt: key.jkt });
@@ -252,7 +252,7 @@ describe('the DVA side of 2a', () => {
     expect(reply.body).toEqual({ error: 'invalid_target', error_description: 'audience is not allowed' });
   });
 
-  it('never lets the delegation outlive the collect token (security-checklists §2 (10))', async () => {
+  it('never lets the delegation outlive the collect token (docs/security-checklists.md §2 (10))', async () => {
     const key = await generateDpopKey();
     const collect = (await collectToken(t)).access_token;
     travel(3600 - 100); // the collect token has about 100 s left
@@ -263,7 +263,7 @@ describe('the DVA side of 2a', () => {
     expect(reply.body.expires_in).toBeGreaterThan(90);
   });
 
-  it('refuses a scope beyond the module’s registration (security-checklists §2 (9))', async () => {
+  it('refuses a scope beyond the module’s registration (docs/security-checklists.md §2 (9))', async () => {
     const key = await generateDpopKey();
     const collect = (await collectToken(t)).access_token;
     const actor = await moduleAssertion(t, MODULE_2A, { audience: `${t.urls.pgo}/token`, jkt: key.jkt });

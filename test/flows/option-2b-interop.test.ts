@@ -1,5 +1,5 @@
 /**
- * Interop (docs/option-2a-2b.md): the 2b exchange (spec §3.4 steps 11–13) by a client built
+ * Interop (docs/option-2a-2b.md): the 2b exchange (docs/protocol.md §3.4 steps 11–13) by a client built
  * with panva's oauth4webapi, unmodified: discovery, `private_key_jwt`, a DPoP handle that answers
  * the DVA's nonce challenge (RFC 9449 §8) and then the resource server's (§9). Only the
  * `actor_token` value is made outside the library, as it is a request parameter of RFC 8693.

@@ -1,5 +1,5 @@
 /**
- * Option 2b in-process (spec §3.4; docs/option-2a-2b.md): the real PGO is the module's SMART
+ * Option 2b in-process (docs/protocol.md §3.4; docs/option-2a-2b.md): the real PGO is the module's SMART
  * authorization server and answers its /token with a temporary token, which it obtained from the
  * DVA; the module exchanges it at the DVA with its own assertion and a DPoP proof. The test plays
  * the module (and, for the DVA's checks, the PGO). The DVA knows two extra clients here: a
@@ -52,7 +52,7 @@ const refusedReason = async () => (await t.dvaAuth.dva.audit.recent(5)).find((e)
 
 async function expectSubjectRefused(reply: Reply, reason: string): Promise<void> {
   expect(reply.status, JSON.stringify(reply.body)).toBe(400);
-  expect(reply.body).toEqual({ error: 'invalid_request', error_description: 'subject_token is invalid' }); // decision D5
+  expect(reply.body).toEqual({ error: 'invalid_request', error_description: 'subject_token is invalid' }); // docs/decisions-protocol.md D5
   expect(await refusedReason()).toBe(reason);
 }
 
@@ -88,7 +88,7 @@ describe('option 2b end to end', () => {
   });
 });
 
-describe('the temporary token (spec §8 item 18)', () => {
+describe('the temporary token (docs/protocol.md §8 item 18)', () => {
   it('is single use', async () => {
     const key = await generateDpopKey();
     const temporary = await temporaryToken(t, collectAt);
@@ -103,14 +103,14 @@ describe('the temporary token (spec §8 item 18)', () => {
     await expectSubjectRefused(await moduleExchange(t, temporary, await actorFor(key), { dpop: key }), 'temporary token unknown, expired or used');
   });
 
-  it('is refused from another module, and is then burned for its own (decision D8)', async () => {
+  it('is refused from another module, and is then burned for its own (docs/decisions-protocol.md D8)', async () => {
     const key = await generateDpopKey();
     const temporary = await temporaryToken(t, collectAt);
     await expectSubjectRefused(await moduleExchange(t, temporary, await actorFor(key, OTHER_2B), { as: OTHER_2B, dpop: key }), 'temporary token of another module');
     await expectSubjectRefused(await moduleExchange(t, temporary, await actorFor(key), { dpop: key }), 'temporary token unknown, expired or used');
   });
 
-  it('dies with the PGO’s grant (security-checklists §2 (13))', async () => {
+  it('dies with the PGO’s grant (docs/security-checklists.md §2 (13))', async () => {
     const key = await generateDpopKey();
     const own = (await collectToken(t)).access_token;
     const temporary = await temporaryToken(t, own);
@@ -139,7 +139,7 @@ describe('the temporary token (spec §8 item 18)', () => {
 });
 
 describe('the module’s exchange at the DVA', () => {
-  it('is refused when the actor is not the authenticated client (security-checklists §2 (6))', async () => {
+  it('is refused when the actor is not the authenticated client (docs/security-checklists.md §2 (6))', async () => {
     const key = await generateDpopKey();
     const temporary = await temporaryToken(t, collectAt);
     const reply = await moduleExchange(t, temporary, await actorFor(key, OTHER_2B), { dpop: key });
@@ -171,7 +171,7 @@ describe('the module’s exchange at the DVA', () => {
     expect((await moduleExchange(t, temporary, await actorFor(key), { dpop: key })).status).toBe(200);
   });
 
-  it('challenges a proof without nonce with a fresh DPoP-Nonce, spending nothing (RFC 9449 §8; decision D6)', async () => {
+  it('challenges a proof without nonce with a fresh DPoP-Nonce, spending nothing (RFC 9449 §8; docs/decisions-protocol.md D6)', async () => {
     const key = await generateDpopKey();
     const temporary = await temporaryToken(t, collectAt);
     const actor = await actorFor(key);
@@ -203,7 +203,7 @@ describe('the module’s exchange at the DVA', () => {
     expect(replayed.body).toEqual({ error: 'invalid_dpop_proof', error_description: 'DPoP proof has already been used' });
   });
 
-  it('refuses a stolen delegation token as subject_token: only a temporary token is one (security-checklists §2 (5))', async () => {
+  it('refuses a stolen delegation token as subject_token: only a temporary token is one (docs/security-checklists.md §2 (5))', async () => {
     const key = await generateDpopKey();
     const stolen = (await moduleExchange(t, await temporaryToken(t, collectAt), await actorFor(key), { dpop: key })).body.access_token as string;
     await expectSubjectRefused(await moduleExchange(t, stolen, await actorFor(key), { dpop: key }), 'temporary token unknown, expired or used');

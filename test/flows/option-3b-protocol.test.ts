@@ -1,5 +1,5 @@
 /**
- * Option 3b message by message (spec §3.5; docs/option-3b.md), with the test as the PGO (it signs
+ * Option 3b message by message (docs/protocol.md §3.5; docs/option-3b.md), with the test as the PGO (it signs
  * the launch context with the PGO's key) and the module, against the real DVA: what
  * `/launch-module` must refuse, each refusal audited, and the stolen URL or form replayed in a
  * second cookie jar, which never yields a module a code.
@@ -15,7 +15,7 @@ let tom: Browser;
 beforeAll(async () => {
   t = await startProtocolStack();
   tom = new Browser();
-  await collectIn(t, tom, TOM); // the DVA's SSO session of spec §3.5 step 2
+  await collectIn(t, tom, TOM); // the DVA's SSO session of docs/protocol.md §3.5 step 2
 });
 afterAll(() => t?.close());
 afterEach(() => vi.useRealTimers());
@@ -60,7 +60,7 @@ describe('steps 4–7 with a valid context', () => {
     expect(launchOf(page)).toBeTruthy();
   });
 
-  it('refuses the launch code at another module (§8 item 12)', async () => {
+  it('refuses the launch code at another module (docs/protocol.md §8 item 12)', async () => {
     const launch = launchOf(await launchModule(tom))!;
     expect(await moduleAuthorize(t, tom, launch, { clientId: MODULE })).toMatchObject({ error: 'invalid_request' });
   });
@@ -106,7 +106,7 @@ describe('the context (docs/option-3b.md)', () => {
     await expectRefused(await launchModule(tom, { claims: { module: MODULE_1, task: 'Task/task-1' } }, MODULE_1), 'module is not registered for option 3b');
   });
 
-  it('refuses another patient\'s Task and a Task of another module (spec §8 item 8)', async () => {
+  it('refuses another patient\'s Task and a Task of another module (docs/protocol.md §8 item 8)', async () => {
     const notOurs = "Task is not the patient\u2019s or not for this module";
     await expectRefused(await launchModule(tom, { claims: { task: 'Task/task-de-groot' } }), notOurs);
     await expectRefused(await launchModule(tom, { claims: { task: 'Task/task-3a' } }), notOurs);
@@ -117,7 +117,7 @@ describe('the context (docs/option-3b.md)', () => {
     await expectRefused(await launchModule(tom, { claims: { patient: 'pat-de-groot', task: 'Task/task-de-groot' } }), 'session person differs from the context patient');
   });
 
-  it('refuses a return_url outside the PGO\'s allowlist (spec §8 item 9)', async () => {
+  it('refuses a return_url outside the PGO\'s allowlist (docs/protocol.md §8 item 9)', async () => {
     await expectRefused(await launchModule(tom, { claims: { return_url: 'https://evil.example/back' } }), 'return_url not allowed');
   });
 

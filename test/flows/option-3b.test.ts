@@ -1,5 +1,5 @@
 /**
- * Option 3b end to end (spec §3.5; docs/option-3b.md), as a person in the scripted browser through
+ * Option 3b end to end (docs/protocol.md §3.5; docs/option-3b.md), as a person in the scripted browser through
  * the real PGO, DVA and module: the PGO sends the browser to the DVA's /launch-module, by GET or by
  * form POST; the DVA's SSO session from the collect (else DigiD) lets it issue its own launch code
  * and start the module's SMART launch, which completes at the DVA. Every launch is audited.
@@ -44,7 +44,7 @@ describe('option 3b by GET redirect', () => {
   it('launches from the SSO session of the collect without DigiD, completes, and audits who, which module, which Task', async () => {
     const browser = new Browser();
     const dossier = await collect(t, browser, await loginAtPgo(t, browser, TOM), TOM);
-    expect(browser.cookieNames(dvaHost(t))).toContain('dva_sso'); // spec §3.5 step 2
+    expect(browser.cookieNames(dvaHost(t))).toContain('dva_sso'); // docs/protocol.md §3.5 step 2
 
     // step 4: GET /launch-module with the module and the PGO's signed context, nothing else
     const step7 = await browser.submit(dossier, 'start-module-task-3b', {}, { stopAt: isModuleLaunch(t) });

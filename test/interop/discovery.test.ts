@@ -2,7 +2,7 @@
  * One source for discovery (docs/decisions.md I102): the DVA's `openid-configuration`, its RFC 8414
  * `oauth-authorization-server` and the FHIR base's `smart-configuration` agree, and every value
  * they advertise is accepted while an unadvertised one is refused: client-assertion algorithms
- * (decision D2, I101), DPoP proof algorithms at the authorization and the resource server
+ * (docs/decisions-protocol.md D2, I101), DPoP proof algorithms at the authorization and the resource server
  * (RFC 9449 §5.1), and RS256 id_tokens beside ES256 (I103).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

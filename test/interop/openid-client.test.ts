@@ -74,7 +74,7 @@ describe('the PGO’s token exchange (3a W7–W8)', () => {
 describe('option 2a through the PGO’s authorization server', () => {
   it('discovers it by RFC 8414, redeems the code with DPoP and reads at the DVA with the delegation token', async () => {
     const { pair, jkt } = await dpopKeyPair();
-    // spec §3.3 step 8: the assertion names the DPoP key; the PGO forwards it to the DVA as actor_token
+    // docs/protocol.md §3.3 step 8: the assertion names the DPoP key; the PGO forwards it to the DVA as actor_token
     const pgo = await client.discovery(new URL(t.urls.pgo), MODULE_2A, undefined, auth(t.keys.module, jkt), { ...insecure, algorithm: 'oauth2' });
     const { browser, launch, iss } = await pgoLaunch(t, 'task-2a');
     const verifier = client.randomPKCECodeVerifier();

@@ -61,7 +61,7 @@ it('oauth4webapi: the temporary token with recognizedTokenTypes { n_a }, then th
   const state = oauth.generateRandomState();
   const callback = await authorizeAtPgo(as.authorization_endpoint!, await oauth.calculatePKCECodeChallenge(verifier), state);
   const params = oauth.validateAuthResponse(as, moduleClient, callback, state);
-  // spec §3.3 step 8: the assertion names the DPoP key (cnf.jkt)
+  // docs/protocol.md §3.3 step 8: the assertion names the DPoP key (cnf.jkt)
   const auth = oauth.PrivateKeyJwt({ key: t.keys.module.privateKey, kid: t.keys.module.kid }, { [oauth.modifyAssertion]: (_header, payload) => void (payload.cnf = { jkt }) });
   const grant = () => oauth.authorizationCodeGrantRequest(as, moduleClient, auth, params, redirectUri(), verifier, { DPoP, ...insecure });
 

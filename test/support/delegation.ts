@@ -1,5 +1,5 @@
 /**
- * The test as a protocol party of options 2a and 2b (spec §3.3, §3.4; docs/option-2a-2b.md): the
+ * The test as a protocol party of options 2a and 2b (docs/protocol.md §3.3, §3.4; docs/option-2a-2b.md): the
  * PGO's back channel to the DVA, the module at the PGO's authorization server and at the DVA,
  * and the module's DPoP calls to dva-fhir. Builds on protocol.ts (known keys, `post`, `travel`).
  */
@@ -30,7 +30,7 @@ export interface AssertionOptions {
   at?: number;
 }
 
-/** A module's RFC 7523 assertion, as client authentication or as `actor_token` (security-checklists §3). */
+/** A module's RFC 7523 assertion, as client authentication or as `actor_token` (docs/security-checklists.md §3). */
 export function moduleAssertion(t: ProtocolStack, clientId: string, options: AssertionOptions = {}): Promise<string> {
   const key = options.key ?? t.keys.module;
   return createClientAssertion({

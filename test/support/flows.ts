@@ -14,7 +14,7 @@ export async function loginAtPgo(stack: Stack, browser: Browser, bsn = TOM): Pro
   return browser.navigate(`${stack.urls.pgo}/dossier/${bsn}`);
 }
 
-/** Collect (spec §2.3): PGO → DVA /authorize → DigiD → DVA consent → PGO callback → Tasks. */
+/** Collect (docs/protocol.md §2.3): PGO → DVA /authorize → DigiD → DVA consent → PGO callback → Tasks. */
 export async function collect(stack: Stack, browser: Browser, dossier: Page, bsn = TOM): Promise<Page> {
   const digid = await browser.submit(dossier, 'collect');
   expect(new URL(digid.url).origin).toBe(stack.urls.digid);

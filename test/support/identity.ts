@@ -1,5 +1,5 @@
 /**
- * Representation and the identity check (identity-check.md) in the scripted browser: the demo's
+ * Representation and the identity check (docs/identity-check-reference.md) in the scripted browser: the demo's
  * representative Anna, the persons who mandated her, and a PGO store that remembers everything
  * ever written to it, so a test can prove that nothing of another person was kept.
  */
@@ -15,7 +15,7 @@ export const ANNA = '999990019';
 export const SANNE = '999990044';
 /** Represented by Anna at DigiD, no account at the PGO. Patient pat-ter-horst, Task task-ter-horst. */
 export const PIETER = '999990056';
-/** The DVA's record pat-bakker has no birth date (identity-check.md §5.1). */
+/** The DVA's record pat-bakker has no birth date (docs/identity-check-reference.md §5.1). */
 export const BAKKER = '999990081';
 
 /** Everything of Pieter that could reach a PGO: his FHIR ids, name and birth date. */

@@ -1,5 +1,5 @@
 /**
- * The test as a protocol party of options 1 and 3b (spec §3.2, §3.5): the PGO's authorization
+ * The test as a protocol party of options 1 and 3b (docs/protocol.md §3.2, §3.5): the PGO's authorization
  * at the DVA for one module (option 1) and the PGO-signed launch context of `/launch-module`
  * (option 3b), against the real services of `startProtocolStack`.
  */
@@ -18,7 +18,7 @@ const isAt = (prefix: string) => (url: URL) => url.href.startsWith(prefix);
 export const dvaHost = (t: ProtocolStack) => new URL(t.urls.dvaAuth).hostname;
 
 /**
- * Collect (spec §2.3) as the PGO, in `browser`, so the DVA's collect cookies (option 1's
+ * Collect (docs/protocol.md §2.3) as the PGO, in `browser`, so the DVA's collect cookies (option 1's
  * correlation cookie, option 3b's SSO session) land there; returns the collect token response.
  */
 export async function collectIn(t: ProtocolStack, browser: Browser, bsn = TOM): Promise<{ access_token: string; patient: string }> {
@@ -44,14 +44,14 @@ export interface Option1Authorization {
   code?: string;
   error?: string;
   verifier: string;
-  /** The /authorize URL the browser was sent to (spec §3.2 step 4). */
+  /** The /authorize URL the browser was sent to (docs/protocol.md §3.2 step 4). */
   url: string;
 }
 
 /** The option-1 callback registered for the PGO. */
 export const option1Callback = (t: ProtocolStack) => `${t.urls.pgo}/callback_option1`;
 
-/** The PGO's option-1 /authorize URL for `audience` (spec §3.2 step 4 [impl]). */
+/** The PGO's option-1 /authorize URL for `audience` (docs/protocol.md §3.2 step 4 [impl]). */
 export function option1Url(t: ProtocolStack, challenge: string, params: Record<string, string | undefined> = {}): string {
   const url = new URL(`${t.urls.dvaAuth}/authorize`);
   const all: Record<string, string | undefined> = {
@@ -128,7 +128,7 @@ export async function launchContext(t: ProtocolStack, options: ContextOptions = 
   return signEs256({ alg: 'ES256', kid: key.kid, typ: options.typ ?? LAUNCH_CONTEXT_TYP }, claims, key.privateKey);
 }
 
-/** `{DVA}/launch-module?module&context` (spec §3.5 step 4). */
+/** `{DVA}/launch-module?module&context` (docs/protocol.md §3.5 step 4). */
 export function launchModuleUrl(t: ProtocolStack, context: string, module = MODULE_3B): string {
   return `${t.urls.dvaAuth}/launch-module?${new URLSearchParams({ module, context })}`;
 }

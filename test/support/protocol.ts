@@ -2,7 +2,7 @@
  * The test as a protocol party of option 3a: the PGO's back channel (PAR, token exchange, as
  * `pgo-demo`) and a module's SMART leg (as `module-3a` or `module-3a-secret`), against the real
  * services of `startStack`. The stack gets signing keys the test knows, so the test can
- * authenticate as those clients (RFC 7523 §2.2, decision D1: `aud` = the DVA issuer).
+ * authenticate as those clients (RFC 7523 §2.2, docs/decisions-protocol.md D1: `aud` = the DVA issuer).
  */
 import { expect, vi } from 'vitest';
 import {
@@ -126,7 +126,7 @@ export function callbackParams(page: Page): URLSearchParams {
   return new URL(page.url).searchParams;
 }
 
-/** Collect (spec §2.3) up to the code: the browser logs in at DigiD as `bsn` and consents. */
+/** Collect (docs/protocol.md §2.3) up to the code: the browser logs in at DigiD as `bsn` and consents. */
 export async function collectCode(t: ProtocolStack, bsn = TOM): Promise<{ code: string; verifier: string; redirect_uri: string }> {
   const browser = new Browser();
   const { verifier, challenge } = pkce();
@@ -149,7 +149,7 @@ export async function collectToken(t: ProtocolStack, bsn = TOM): Promise<{ acces
   return token.body;
 }
 
-/** The W1 body (spec §3.1.1 table) for `subjectToken`; `overrides` replace or (with `undefined`) drop values. */
+/** The W1 body (docs/protocol.md §3.1.1 table) for `subjectToken`; `overrides` replace or (with `undefined`) drop values. */
 export function parParams(t: ProtocolStack, subjectToken: string, challenge: string, overrides: Record<string, string | undefined> = {}): Record<string, string> {
   const params: Record<string, string | undefined> = {
     response_type: 'code',
@@ -190,7 +190,7 @@ export async function launchPrep(t: ProtocolStack, browser: Browser, subjectToke
   return { code: code!, verifier, browser };
 }
 
-/** The W7 body (spec §3.1.1 table); `overrides` replace or (with `undefined`) drop values. */
+/** The W7 body (docs/protocol.md §3.1.1 table); `overrides` replace or (with `undefined`) drop values. */
 export function exchangeParams(subjectToken: string, prep: { code: string; verifier: string }, overrides: Record<string, string | string[] | undefined> = {}): Record<string, string | string[]> {
   const params: Record<string, string | string[] | undefined> = {
     grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
@@ -253,7 +253,7 @@ export async function moduleAuthorize(t: ProtocolStack, browser: Browser, launch
   return { page, state, verifier, nonce, redirectUri, ...(answer.get('code') && { code: answer.get('code')! }), ...(answer.get('error') && { error: answer.get('error')! }) };
 }
 
-/** W16 with a DPoP proof (decision D9): the module's authorization-code grant. */
+/** W16 with a DPoP proof (docs/decisions-protocol.md D9): the module's authorization-code grant. */
 export async function moduleToken(t: ProtocolStack, authorization: ModuleAuthorization, options: { clientId?: string; dpop?: DpopKey } = {}): Promise<Reply> {
   expect(authorization.code, `module authorization ended at ${authorization.page.url}`).toBeTruthy();
   return post(t, '/token', { grant_type: 'authorization_code', code: authorization.code!, redirect_uri: authorization.redirectUri, code_verifier: authorization.verifier }, { as: options.clientId ?? MODULE, ...(options.dpop && { dpop: options.dpop }) });

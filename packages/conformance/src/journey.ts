@@ -12,7 +12,7 @@ import type { Target } from './target.ts';
 /** The standalone scope of the kit's client (SMART App Launch standalone; its registration). */
 export const STANDALONE_SCOPE = 'launch/patient openid fhirUser patient/Patient.read patient/Observation.read';
 
-/** Logs `bsn` in at the PGO through DigiD and collects (spec §2.3); the browser then holds the PGO session and the DVA's collect. */
+/** Logs `bsn` in at the PGO through DigiD and collects (docs/protocol.md §2.3); the browser then holds the PGO session and the DVA's collect. */
 export async function loginAndCollect(target: Target, browser: Browser, bsn: string): Promise<void> {
   const j = target.journey!;
   const digid = await browser.submit(await browser.navigate(j.pgo), 'pgo-login');

@@ -3,7 +3,7 @@ import type { Target } from './target.ts';
 /** What one case found: it holds, it does not (with what was seen instead), or it could not run here. */
 export type Verdict = { outcome: 'PASS'; note?: string } | { outcome: 'FAIL'; seen: string } | { outcome: 'SKIP'; why: string };
 
-/** One row of the attack catalogue, as the kit runs it from outside. */
+/** One negative test of the kit (docs/conformance.md), run from outside against a deployment. */
 export interface Case {
   /** The catalogue's id, e.g. `AZ-09`. */
   id: string;

@@ -9,7 +9,7 @@ export async function main(): Promise<void> {
 
   const assertion = await createClientAssertion({
     clientId: 'module-3a',
-    audience: 'https://dva.example/token', // one string: the issuer or the token endpoint (decision D1)
+    audience: 'https://dva.example/token', // one string: the issuer or the token endpoint (docs/decisions-protocol.md D1)
     privateKey,
     alg: 'ES256',
     kid: 'k1',

@@ -1,4 +1,4 @@
-// The identity check's matching rules (spec identity-check.md).
+// The identity check's matching rules (docs/identity-check-reference.md).
 import assert from 'node:assert/strict';
 import { isValidBsn, matchIdentity } from '@koppelmij/core';
 

@@ -8,6 +8,6 @@ export async function main(): Promise<void> {
   assert.equal(expires_in, 180);
 
   assert.deepEqual(await codes.redeem(code, { client_id: 'module-3a' }), { patient: 'pat-1', task: 'Task/456' });
-  // Single use: the second redemption fails, also when it races the first (one atomic take, decision D12).
+  // Single use: the second redemption fails, also when it races the first (one atomic take, docs/decisions-protocol.md D12).
   await assert.rejects(codes.redeem(code, { client_id: 'module-3a' }), InvalidGrant);
 }

@@ -1,4 +1,4 @@
-// Parsing an RFC 8693 request: the Koppelmij 3a-W launch-code exchange (spec §3.1.1 W7).
+// Parsing an RFC 8693 request: the Koppelmij 3a-W launch-code exchange (docs/protocol.md §3.1.1 W7).
 import assert from 'node:assert/strict';
 import {
   GRANT_TYPE_TOKEN_EXCHANGE, InvalidRequest, TOKEN_TYPE, actorChain, delegate, parseFhirResourceTarget, parseTokenExchangeRequest,

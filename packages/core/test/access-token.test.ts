@@ -80,7 +80,7 @@ describe('verifyJwtAccessToken', () => {
     await expectInvalid(verify(await sign(claims(), 'at+jwt', stranger.privateKey)));
   });
 
-  it('decision D2: rejects an algorithm outside the allow-list, and refuses to allow HS256', async () => {
+  it('docs/decisions-protocol.md D2: rejects an algorithm outside the allow-list, and refuses to allow HS256', async () => {
     const token = await sign(claims());
     await expectInvalid(verifyJwtAccessToken(token, { key: as.publicKey, issuer, audience, clock: () => T, algorithms: ['PS256'] }));
     await expect(verifyJwtAccessToken(token, { key: as.publicKey, issuer, audience, algorithms: ['HS256'] })).rejects.toBeInstanceOf(TypeError);

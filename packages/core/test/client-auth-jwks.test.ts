@@ -84,7 +84,7 @@ describe('verifyClientAssertion with jwks_uri', () => {
     expect(requests).toBe(1);
   });
 
-  it('accepts a jku equal to the registered jwks_uri and rejects any other (security-checklists §3 (2))', async () => {
+  it('accepts a jku equal to the registered jwks_uri and rejects any other (docs/security-checklists.md §3 (2))', async () => {
     const jwks = cache();
     const signWithJku = (jku: string) =>
       new SignJWT({ jti: randomToken() })
@@ -105,7 +105,7 @@ describe('verifyClientAssertion with jwks_uri', () => {
   });
 });
 
-describe('JwksCache (security-checklists §3 (3))', () => {
+describe('JwksCache (docs/security-checklists.md §3 (3))', () => {
   it('refetches once for a rotated key after refetchInterval, and a second unknown kid does not refetch', async () => {
     const jwks = cache({ refetchInterval: 30 });
     await verify(await assertion('k1'), jwks);
@@ -185,7 +185,7 @@ describe('JwksCache (security-checklists §3 (3))', () => {
     await expectInvalidClient(cache({ allowHttpLoopback: false }).getKeys('http://module.localhost/jwks', { kid: 'k1' }), 'client jwks_uri is not allowed');
   });
 
-  it('rejects a set with a repeated kid (decision D4)', async () => {
+  it('rejects a set with a repeated kid (docs/decisions-protocol.md D4)', async () => {
     served = { status: 200, cacheControl: 'max-age=300', body: JSON.stringify({ keys: [keys.k1!.jwk, { ...keys.k2!.jwk, kid: 'k1' }] }) };
     await expectInvalidClient(cache().getKeys(`${base}/jwks`, { kid: 'k1' }), 'client keys repeat a kid');
   });

@@ -88,7 +88,7 @@ describe('createClientAssertion + verifyClientAssertion', () => {
   });
 });
 
-describe('verifyClientAssertion rejects (security-checklists §3)', () => {
+describe('verifyClientAssertion rejects (docs/security-checklists.md §3)', () => {
   it('(1) a wrong or absent client_assertion_type', async () => {
     await expectInvalidClient(verify(await sign(), { clientAssertionType: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' }), 'invalid client_assertion_type');
     await expectInvalidClient(verify(await sign(), { clientAssertionType: undefined }), 'invalid client_assertion_type');
@@ -111,7 +111,7 @@ describe('verifyClientAssertion rejects (security-checklists §3)', () => {
     await expectInvalidClient(verify(await sign({}, { alg: 'HS256' }, secret)), 'client assertion alg not allowed');
   });
 
-  it('(2) RS384 and ES384 under the strict profile (decision D2)', async () => {
+  it('(2) RS384 and ES384 under the strict profile (docs/decisions-protocol.md D2)', async () => {
     const rs384 = await sign({}, { alg: 'RS384', kid: 'RS384' }, pairs.RS384!.privateKey);
     const es384 = await sign({}, { alg: 'ES384', kid: 'ES384' }, pairs.ES384!.privateKey);
     await expectInvalidClient(verify(rs384, { profile: 'strict' }), 'client assertion alg not allowed');
@@ -127,7 +127,7 @@ describe('verifyClientAssertion rejects (security-checklists §3)', () => {
     await expectInvalidClient(verify(await sign({}, { kid: 'nope' })), 'client assertion key not found');
   });
 
-  it('(2) a kid that names two registered keys (decision D4)', async () => {
+  it('(2) a kid that names two registered keys (docs/decisions-protocol.md D4)', async () => {
     const doubled = { keys: [jwks.keys[0]!, { ...(await exportJWK(pairs.attacker!.publicKey)), kid: 'ES256' }] };
     await expectInvalidClient(verify(await sign(), { client: { client_id: CLIENT_ID, jwks: doubled } }), 'client keys repeat a kid');
   });
@@ -168,7 +168,7 @@ describe('verifyClientAssertion rejects (security-checklists §3)', () => {
     await expectInvalidClient(verify(await sign(), { formClientId: 'other' }), 'client_id does not match client assertion');
   });
 
-  it('(6) an aud array, even one holding the right value (decision D1)', async () => {
+  it('(6) an aud array, even one holding the right value (docs/decisions-protocol.md D1)', async () => {
     await expectInvalidClient(verify(await sign({ aud: [TOKEN_ENDPOINT] })), 'client assertion aud invalid');
   });
 
@@ -238,7 +238,7 @@ function raceSuite(name: string, makeStore: () => Promise<KeyValueStore | undefi
   });
 }
 
-describe('jti single use under concurrency (decision D12)', () => {
+describe('jti single use under concurrency (docs/decisions-protocol.md D12)', () => {
   raceSuite('MemoryStore', async () => new MemoryStore());
   raceSuite('RedisStore', async () => {
     const url = await redisUrlOrSkip('client-auth race');

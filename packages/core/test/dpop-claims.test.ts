@@ -1,5 +1,5 @@
 /**
- * RFC 9449 §4.3 checks (8), (9), (11), (12) and the §11.1 jti replay check (security-checklists §1.1);
+ * RFC 9449 §4.3 checks (8), (9), (11), (12) and the §11.1 jti replay check (docs/security-checklists.md §1.1);
  * the nonce check (10) is in dpop-nonce.test.ts, htu normalization in dpop-htu.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,7 +131,7 @@ describe('RFC 9449 §11.1 jti replay', () => {
   });
 });
 
-/** 50 concurrent verifications of one proof: exactly one wins (decision D12). */
+/** 50 concurrent verifications of one proof: exactly one wins (docs/decisions-protocol.md D12). */
 async function race(shared: KeyValueStore) {
   const proof = await proofFor();
   const results = await Promise.allSettled(Array.from({ length: 50 }, () => verify(proof, { store: shared })));

@@ -22,7 +22,7 @@ describe('readCnfJkt (RFC 7800 §3.1, RFC 9449 §6.1)', () => {
   });
 });
 
-describe('assertionBindsProof (security-checklists §3 (10))', () => {
+describe('assertionBindsProof (docs/security-checklists.md §3 (10))', () => {
   it('holds only for the same thumbprint on both sides', () => {
     expect(assertionBindsProof(JKT, JKT)).toBe(true);
     expect(assertionBindsProof(JKT, 'b'.repeat(43))).toBe(false);

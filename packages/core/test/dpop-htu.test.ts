@@ -1,5 +1,5 @@
 /**
- * RFC 9449 §4.3 (9): htu comparison after RFC 3986 §6.2.2 / §6.2.3 normalization (security-checklists §1.1 (9)).
+ * RFC 9449 §4.3 (9): htu comparison after RFC 3986 §6.2.2 / §6.2.3 normalization (docs/security-checklists.md §1.1 (9)).
  */
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';

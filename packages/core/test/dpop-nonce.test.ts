@@ -1,5 +1,5 @@
 /**
- * Server-provided DPoP nonces (RFC 9449 §8, §9; decision D6) and RFC 9449 §4.3 (10).
+ * Server-provided DPoP nonces (RFC 9449 §8, §9; docs/decisions-protocol.md D6) and RFC 9449 §4.3 (10).
  */
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The resource-server side of DPoP (RFC 9449 §6, §7; security-checklists §1.3).
+ * The resource-server side of DPoP (RFC 9449 §6, §7; docs/security-checklists.md §1.3).
  */
 import { randomBytes } from 'node:crypto';
 import { generateKeyPair, type CryptoKey } from 'jose';
@@ -108,7 +108,7 @@ describe('verifyResourceRequest: rejected', () => {
     await expectError(verifyResourceRequest(request('Bearer a b'), options()), InvalidRequest, { error: 'invalid_request' });
   });
 
-  it('decision D9: requireDpop rejects an unbound Bearer token', async () => {
+  it('docs/decisions-protocol.md D9: requireDpop rejects an unbound Bearer token', async () => {
     await expectError(verifyResourceRequest(request(`Bearer ${await accessToken()}`), options({ requireDpop: true })), InvalidToken, { error: 'invalid_token', status: 401 });
   });
 

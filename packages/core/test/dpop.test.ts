@@ -1,6 +1,6 @@
 /**
  * DPoP proofs: creation, the RFC 7638 thumbprint, and RFC 9449 §4.3 checks (1)–(7)
- * (security-checklists §1.1). Checks (8)–(12) and replay are in dpop-claims.test.ts.
+ * (docs/security-checklists.md §1.1). Checks (8)–(12) and replay are in dpop-claims.test.ts.
  */
 import {
   decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTHeaderParameters, type JWTPayload,

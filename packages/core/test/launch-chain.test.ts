@@ -41,7 +41,7 @@ async function chainError(resources: FhirResource[], taskId = 't1'): Promise<Lau
   return error as LaunchChainError;
 }
 
-describe('launch chain resolution (spec §6.6)', () => {
+describe('launch chain resolution (docs/protocol.md §6.6)', () => {
   it('follows the instantiates extension and the KT2EndpointExtension', async () => {
     const fhir = reader([task(), ad('ad1'), endpoint('ep1')]);
     const target = await resolveLaunchTarget(fhir, 't1');
@@ -117,7 +117,7 @@ describe('launch chain resolution (spec §6.6)', () => {
   });
 });
 
-describe('launch chain missing links (spec §8 item 25)', () => {
+describe('launch chain missing links (docs/protocol.md §8 item 25)', () => {
   it('a Task the server does not know → task_not_found', async () => {
     const error = await chainError([], 'nope');
     expect(error).toMatchObject({ code: 'task_not_found', name: 'LaunchChainError' });

@@ -5,7 +5,7 @@ import { MemoryStore } from '../src/store/index.ts';
 
 const codes = new LaunchCodes<{ task: string }>(new MemoryStore(), { namespace: 'launch' });
 
-describe('checkPresentedLaunchCode (spec §8 items 11–12, decision D8)', () => {
+describe('checkPresentedLaunchCode (docs/protocol.md §8 items 11–12, docs/decisions-protocol.md D8)', () => {
   it('returns the live record to its own client, without consuming it', async () => {
     const { code } = await codes.issue({ task: 'Task/1' }, { client_id: 'module-a' });
     expect((await checkPresentedLaunchCode(codes, code, 'module-a')).context).toEqual({ task: 'Task/1' });

@@ -46,7 +46,7 @@ describe('LaunchCodes', () => {
     expect(await codes.redeem(issued.code, { client_id: 'module' })).toEqual(context);
   });
 
-  it('a second redemption fails (spec §8 item 11)', async () => {
+  it('a second redemption fails (docs/protocol.md §8 item 11)', async () => {
     const { code } = await codes.issue(context, { client_id: 'module' });
     await codes.redeem(code, { client_id: 'module' });
     await expectInvalidGrant(codes.redeem(code, { client_id: 'module' }));
@@ -81,13 +81,13 @@ describe('LaunchCodes', () => {
     await expectInvalidGrant(timed.redeem(code, { client_id: 'module' }));
   });
 
-  it('another client burns the code and fails with reason "client" (spec §8 item 12, decision D8)', async () => {
+  it('another client burns the code and fails with reason "client" (docs/protocol.md §8 item 12, docs/decisions-protocol.md D8)', async () => {
     const { code } = await codes.issue(context, { client_id: 'module' });
     await expectInvalidGrant(codes.redeem(code, { client_id: 'other-module' }), 'client');
     await expectInvalidGrant(codes.redeem(code, { client_id: 'module' }));
   });
 
-  it('another correlation value burns the code and fails with reason "correlation" (decision D8)', async () => {
+  it('another correlation value burns the code and fails with reason "correlation" (docs/decisions-protocol.md D8)', async () => {
     const { code } = await codes.issue(context, { client_id: 'module', correlation: 'cookie-binding-id' });
     await expectInvalidGrant(codes.redeem(code, { client_id: 'module', correlation: 'cookie-binding-ie' }), 'correlation');
     await expectInvalidGrant(codes.redeem(code, { client_id: 'module', correlation: 'cookie-binding-id' }));
@@ -158,7 +158,7 @@ describe('LaunchCodes', () => {
   });
 });
 
-/** Decision D12: of 50 concurrent redemptions of one code, exactly one succeeds. */
+/** docs/decisions-protocol.md D12: of 50 concurrent redemptions of one code, exactly one succeeds. */
 async function race(codes: LaunchCodes<Context>, other: LaunchCodes<Context> = codes) {
   const { code } = await codes.issue(context, { client_id: 'module' });
   const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => (i % 2 ? codes : other).redeem(code, { client_id: 'module' })));

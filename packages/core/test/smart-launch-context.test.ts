@@ -12,7 +12,7 @@ const fhirBase = 'https://dva.example.nl/fhir';
 const ctx: LaunchContext = { patient: '123', task: 'Task/456', fhirBase };
 
 describe('launchContextFields', () => {
-  it('defaults to the bare patient id and SMART fhirContext (decisions D10, D11)', () => {
+  it('defaults to the bare patient id and SMART fhirContext (docs/decisions-protocol.md D10, D11)', () => {
     expect(launchContextFields(ctx)).toEqual({ patient: '123', fhirContext: [{ reference: 'Task/456' }] });
   });
 
@@ -85,7 +85,7 @@ describe('launchContextFields', () => {
     [{ ...ctx, patient: '' }, {}, 'an empty patient'],
     [{ ...ctx, task: '456' }, {}, 'a Task without type'],
     [{ ...ctx, task: 'Observation/456' }, {}, 'a Task of another type'],
-    [{ ...ctx, resources: ['Patient/123'] }, {}, 'the Patient as a launch resource (spec §4.2)'],
+    [{ ...ctx, resources: ['Patient/123'] }, {}, 'the Patient as a launch resource (docs/protocol.md §4.2)'],
     [{ ...ctx, resources: ['observation/1'] }, {}, 'a malformed resource reference'],
     [ctx, { taskDelivery: [] }, 'a Task with no delivery'],
     [{ ...ctx, resources: ['Observation/1'] }, { taskDelivery: ['resource'] }, 'resources that resource= cannot carry'],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CLIENT_ASSERTION_ALGORITHMS, DPOP_ALGORITHMS, ID_TOKEN_ALGORITHMS, OAUTH_SERVER_METADATA_MEMBERS, advertisedSupport, clientCapabilities, oauthServerMetadata } from '../src/index.ts';
 
 describe('advertisedSupport (docs/decisions.md I102)', () => {
-  it('lists exactly the methods in use, in a fixed order, with the algorithms of decision D2', () => {
+  it('lists exactly the methods in use, in a fixed order, with the algorithms of docs/decisions-protocol.md D2', () => {
     expect(advertisedSupport(['none', 'private_key_jwt', 'private_key_jwt'])).toEqual({
       token_endpoint_auth_methods_supported: ['private_key_jwt', 'none'],
       token_endpoint_auth_signing_alg_values_supported: [...DEFAULT_CLIENT_ASSERTION_ALGORITHMS],

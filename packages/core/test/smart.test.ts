@@ -34,7 +34,7 @@ function expectInvalid(fn: () => unknown, field: string) {
 }
 
 describe('KOPPELMIJ_DVA_CAPABILITIES', () => {
-  it('is the spec §1.1 [impl] set: EHR launch, not the walkthrough standalone pair', () => {
+  it('is the docs/protocol.md §1.1 [impl] set: EHR launch, not the walkthrough standalone pair', () => {
     expect([...KOPPELMIJ_DVA_CAPABILITIES].sort()).toEqual(
       [
         'authorize-post',
@@ -139,7 +139,7 @@ describe('smartConfiguration', () => {
     );
   });
 
-  it('rejects none and HS* algorithms (decision D2)', () => {
+  it('rejects none and HS* algorithms (docs/decisions-protocol.md D2)', () => {
     expectInvalid(
       () => smartConfiguration(input({ token_endpoint_auth_signing_alg_values_supported: ['ES256', 'none'] })),
       'token_endpoint_auth_signing_alg_values_supported',

@@ -36,7 +36,7 @@ describe('act claim (RFC 8693 §4.1)', () => {
     expect(delegate({ act }, actor)).toEqual({ sub: 'module', client_id: 'module', act: { sub: 'pgo', act: { sub: 'earlier' } } });
   });
 
-  it('delegate refuses a malformed act on the subject token → invalid_request (decision D5)', () => {
+  it('delegate refuses a malformed act on the subject token → invalid_request (docs/decisions-protocol.md D5)', () => {
     for (const act of [null, 'pgo', [], { client_id: 'x' }, { sub: '' }, { sub: 'a', client_id: 3 }, { sub: 'a', act: { sub: 7 } }]) {
       expect(() => delegate({ act }, { sub: 'module' })).toThrow(InvalidRequest);
       expect(() => delegate({ act }, { sub: 'module' })).toThrow(expect.objectContaining({ error: 'invalid_request' }));

@@ -16,7 +16,7 @@ function expectInvalidTarget(value: string, opts = options) {
 }
 
 describe('parseFhirResourceTarget', () => {
-  it('reads a relative reference (spec §4.2)', () => {
+  it('reads a relative reference (docs/protocol.md §4.2)', () => {
     expect(parseFhirResourceTarget('Task/456', options)).toEqual({ resourceType: 'Task', id: '456', reference: 'Task/456' });
   });
 
@@ -26,7 +26,7 @@ describe('parseFhirResourceTarget', () => {
     expect(parseFhirResourceTarget(`Observation/${id}`, options)).toEqual({ resourceType: 'Observation', id, reference: `Observation/${id}` });
   });
 
-  it('reads an absolute URL under the FHIR base as its relative reference (spec §3.1.4)', () => {
+  it('reads an absolute URL under the FHIR base as its relative reference (docs/protocol.md §3.1.4)', () => {
     expect(parseFhirResourceTarget('https://dva.example.nl/fhir/Task/456', options)).toEqual({ resourceType: 'Task', id: '456', reference: 'Task/456' });
     expect(parseFhirResourceTarget('https://dva.example.nl/fhir/CarePlan/101', { ...options, fhirBase: 'https://dva.example.nl/fhir/' })?.reference).toBe('CarePlan/101');
   });
@@ -81,7 +81,7 @@ describe('parseFhirResourceTarget', () => {
     }
   });
 
-  it('refuses Patient when patientResource is "reject" (spec §4.2, §7.4)', () => {
+  it('refuses Patient when patientResource is "reject" (docs/protocol.md §4.2, §7.4)', () => {
     expectInvalidTarget('Patient/789');
     expectInvalidTarget('https://dva.example.nl/fhir/Patient/789');
   });

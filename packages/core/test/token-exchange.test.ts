@@ -8,7 +8,7 @@ import {
   type TokenExchangePolicy,
 } from '../src/token-exchange/index.ts';
 
-/** 3a-W (spec §3.1.1 W7). */
+/** 3a-W (docs/protocol.md §3.1.1 W7). */
 const policy3aW: TokenExchangePolicy = {
   subjectTokenTypes: [TOKEN_TYPE.ACCESS_TOKEN],
   actorTokenTypes: [TOKEN_TYPE.LAUNCH_AUTHORIZATION_CODE],
@@ -86,7 +86,7 @@ describe('parseTokenExchangeRequest: accepted requests', () => {
     expect(parseTokenExchangeRequest({ ...w7(), audience: ['a', 'b'] }, policy3aW).audience).toEqual(['a', 'b']);
   });
 
-  it('reads 3a-P without subject_token_type when the policy allows it (spec §3.1.2 step 2)', () => {
+  it('reads 3a-P without subject_token_type when the policy allows it (docs/protocol.md §3.1.2 step 2)', () => {
     const body = new URLSearchParams(
       `grant_type=${encodeURIComponent(GRANT_TYPE_TOKEN_EXCHANGE)}&subject_token=dva-at` +
         `&requested_token_type=${encodeURIComponent(TOKEN_TYPE.ACCESS_TOKEN)}` +
@@ -106,7 +106,7 @@ describe('parseTokenExchangeRequest: accepted requests', () => {
     expect(request).not.toHaveProperty('actor_token');
   });
 
-  it('reads options 2a/2b, a module JWT assertion as actor_token (spec §3.3 step 9, §3.4 step 11)', () => {
+  it('reads options 2a/2b, a module JWT assertion as actor_token (docs/protocol.md §3.3 step 9, §3.4 step 11)', () => {
     const policy2 = { subjectTokenTypes: [TOKEN_TYPE.ACCESS_TOKEN], actorTokenTypes: [TOKEN_TYPE.JWT], requestedTokenTypes: [TOKEN_TYPE.ACCESS_TOKEN] };
     const request = parseTokenExchangeRequest(
       {
@@ -143,7 +143,7 @@ describe('parseTokenExchangeRequest: accepted requests', () => {
 });
 
 describe('parseTokenExchangeRequest: rejected requests', () => {
-  it('a repeated single-valued parameter → invalid_request (RFC 6749 §3.1, security-checklists §2 (1))', () => {
+  it('a repeated single-valued parameter → invalid_request (RFC 6749 §3.1, docs/security-checklists.md §2 (1))', () => {
     const twice = urlEncoded(w7());
     twice.append('subject_token', 'another-token');
     const error = rejection(twice, InvalidRequest, 'invalid_request');
@@ -192,22 +192,22 @@ describe('parseTokenExchangeRequest: rejected requests', () => {
     rejection(without('actor_token'), InvalidRequest, 'invalid_request');
   });
 
-  it('a subject_token_type outside the allowlist → invalid_request (security-checklists §2 (4))', () => {
+  it('a subject_token_type outside the allowlist → invalid_request (docs/security-checklists.md §2 (4))', () => {
     const error = rejection({ ...w7(), subject_token_type: TOKEN_TYPE.ID_TOKEN }, InvalidRequest, 'invalid_request');
     expect(error.error_description).toBe('subject_token_type is not supported');
   });
 
-  it('an actor_token_type outside the allowlist → invalid_request (security-checklists §2 (4))', () => {
+  it('an actor_token_type outside the allowlist → invalid_request (docs/security-checklists.md §2 (4))', () => {
     const error = rejection({ ...w7(), actor_token_type: TOKEN_TYPE.JWT }, InvalidRequest, 'invalid_request');
     expect(error.error_description).toBe('actor_token_type is not supported');
   });
 
-  it('a requested_token_type outside the allowlist → invalid_request (security-checklists §2 (7))', () => {
+  it('a requested_token_type outside the allowlist → invalid_request (docs/security-checklists.md §2 (7))', () => {
     const error = rejection({ ...w7(), requested_token_type: TOKEN_TYPE.REFRESH_TOKEN }, InvalidRequest, 'invalid_request');
     expect(error.error_description).toBe('requested_token_type is not supported');
   });
 
-  it('more resources than maxResources → invalid_target (security-checklists §2 (8))', () => {
+  it('more resources than maxResources → invalid_target (docs/security-checklists.md §2 (8))', () => {
     const eleven = Array.from({ length: 11 }, (_, i) => `Observation/${i}`);
     rejection({ ...w7(), resource: eleven }, InvalidTarget, 'invalid_target');
     rejection({ ...w7() }, InvalidTarget, 'invalid_target', { ...policy3aW, maxResources: 1 });

@@ -11,7 +11,7 @@ export type InvalidClientAuthError = new (description: string) => Error;
  * The rules of core's client-assertion check that oidc-provider's own `private_key_jwt` does not
  * apply, for its `assertJwtClientAuthClaimsAndHeader`, run after it verified the signature
  * (docs/decisions.md I53, I145): `aud` one string, the issuer or its token endpoint, never an
- * array (decision D1; CVE-2025-27370/27371); `exp` at most 5 minutes ahead (SMART); `iat`/`nbf`
+ * array (docs/decisions-protocol.md D1; CVE-2025-27370/27371); `exp` at most 5 minutes ahead (SMART); `iat`/`nbf`
  * at most 60 s ahead (FAPI 2.0 §5.3.2.1-13); and made after the store's epoch, since oidc-provider's
  * replay cache knows no epoch (docs/decisions.md I77). Every authorization server here (the DVA's,
  * and the PGO's of options 2a/2b) uses this one policy.

@@ -44,7 +44,7 @@ export function withSecretFiles(env: Record<string, string | undefined>): Record
 
 /**
  * Parses configuration from environment variables with a zod schema and fails fast
- * with one line per bad variable, naming it (DESIGN.md: "fail fast, clear message").
+ * with one line per bad variable, naming it (docs/conventions.md: "fail fast, clear message").
  * Keys and secrets may come from files (`<NAME>_FILE`, {@link withSecretFiles}).
  */
 export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {

@@ -11,7 +11,7 @@ export interface CallbackProvider {
 
 /**
  * Serves oidc-provider's endpoints at the root of a Fastify app: each listed path becomes a
- * Fastify route that hands the raw request to the provider (notes §1 option B). The scope has
+ * Fastify route that hands the raw request to the provider (docs/oidc-provider-notes.md §1 option B). The scope has
  * no body parsers, so the provider reads the form body itself. Paths are listed explicitly,
  * so the app's own routes (interaction pages, callbacks) stay Fastify's.
  *
@@ -63,7 +63,7 @@ async function mount(app: FastifyInstance, callback: ReturnType<CallbackProvider
         config: { acceptsCrossOrigin: true },
         handler: (request, reply) => {
           reply.hijack();
-          // Mounted at the root: the provider's mount path is '' (notes §1, `originalUrl` minus `url`).
+          // Mounted at the root: the provider's mount path is '' (docs/oidc-provider-notes.md §1, `originalUrl` minus `url`).
           (request.raw as IncomingMessage & { originalUrl?: string }).originalUrl = request.raw.url;
           void callback(request.raw, reply.raw);
         },

@@ -18,7 +18,7 @@ const clientAuth = z.discriminatedUnion('token_endpoint_auth_method', [
     token_endpoint_auth_method: z.literal('private_key_jwt'),
     jwks_uri: z.url().optional(),
     jwks: jwks.optional(),
-    /** RFC 7591 §2: narrows the client's assertions to one algorithm; absent, every one of decision D2 (docs/decisions.md I101). */
+    /** RFC 7591 §2: narrows the client's assertions to one algorithm; absent, every one of docs/decisions-protocol.md D2 (docs/decisions.md I101). */
     token_endpoint_auth_signing_alg: z.enum(DEFAULT_CLIENT_ASSERTION_ALGORITHMS as [ClientAssertionAlgorithm, ...ClientAssertionAlgorithm[]]).optional(),
   })
     .refine((c) => Boolean(c.jwks_uri) !== Boolean(c.jwks), 'give exactly one of jwks_uri and jwks'),
@@ -52,13 +52,13 @@ const common = z.object({
 
 export const pgoRegistrationSchema = common.and(clientAuth).and(
   z.object({
-    /** The scope of the launch preparation's PAR (spec §3.1.1 W1), beside the collect `scope`. */
+    /** The scope of the launch preparation's PAR (docs/protocol.md §3.1.1 W1), beside the collect `scope`. */
     launch_scope: z.string().default(''),
     return_url_allowlist: z.array(z.url()).default([]),
     /**
      * Option 2a (docs/option-2a-2b.md): the `aud` values of the module assertions this PGO, as the
      * modules' authorization server, may forward to the DVA as `actor_token` (its issuer and token
-     * endpoint, decision D1). Empty: the PGO forwards none.
+     * endpoint, docs/decisions-protocol.md D1). Empty: the PGO forwards none.
      */
     actor_token_audiences: z.array(z.url()).default([]),
   }),
@@ -71,7 +71,7 @@ export const integrationLevels = ['L', 'TL', 'S', 'PS', 'T'] as const;
 export type IntegrationLevel = (typeof integrationLevels)[number];
 
 /**
- * spec §5 [impl]: the consent policy follows the integration level unless the registration names
+ * docs/protocol.md §5 [impl]: the consent policy follows the integration level unless the registration names
  * one: `always` for S (explicit consent at the DVA), `never` for T (the module is part of the care
  * provider's domain) and for the levels that share no DVA data (L, TL, PS).
  */
@@ -81,7 +81,7 @@ export const moduleRegistrationSchema = common
   .and(moduleClientAuth)
   .and(
     z.object({
-      /** Absent only for levels S and PS: neither is launched from a Task (spec §5). */
+      /** Absent only for levels S and PS: neither is launched from a Task (docs/protocol.md §5). */
       launch_option: z.enum(launchOptions).optional(),
       integration_level: z.enum(integrationLevels).default('T'),
       launch_url: z.url(),
@@ -90,12 +90,12 @@ export const moduleRegistrationSchema = common
     }),
   )
   .refine((m) => (m.launch_option === undefined) === (m.integration_level === 'S' || m.integration_level === 'PS'), 'launch_option is required, except for integration_level S and PS, which have none')
-  // options 2a/2b and level PS authenticate at the PGO with RFC 7523 assertions (spec §3.3 step 8): never public
+  // options 2a/2b and level PS authenticate at the PGO with RFC 7523 assertions (docs/protocol.md §3.3 step 8): never public
   .refine((m) => m.token_endpoint_auth_method !== 'none' || !(m.launch_option === '2a' || m.launch_option === '2b' || m.integration_level === 'PS'), 'a public client (token_endpoint_auth_method none) cannot use option 2a, 2b or level PS')
   .transform((m) => ({ ...m, consent: m.consent ?? CONSENT_BY_LEVEL[m.integration_level] }));
 
 /**
- * What the PGO offers beside the modules registered at the DVA (spec §5, docs/integration-levels.md):
+ * What the PGO offers beside the modules registered at the DVA (docs/protocol.md §5, docs/integration-levels.md):
  * plain links (L), Task links (TL: a Task's Endpoint whose ext-ClientID names the entry) and
  * modules in the PGO's own domain (PS). None of them is a client of the DVA.
  */

@@ -3,7 +3,7 @@ import type { Registrations } from './registrations.ts';
 
 /**
  * The client-authentication methods the DVA's clients are registered with: its PGOs and every
- * module but those of level PS, which are clients of the PGO only (spec §5). What the DVA
+ * module but those of level PS, which are clients of the PGO only (docs/protocol.md §5). What the DVA
  * enables and advertises, exactly (docs/decisions.md I102).
  */
 export function dvaClientAuthMethods(registrations: Registrations): ClientAuthMethod[] {

@@ -4,7 +4,7 @@
  *
  * Every BSN is a synthetic test number in the 9999… range that passes the elfproef
  * (test/persons.test.ts checks each one). The names, birth dates and genders of the IG demo
- * patients follow the IG's example data (koppelmij-protocol §6.3, §6.4), so that the DVA's
+ * patients follow the IG's example data (docs/protocol.md §6.3, §6.4), so that the DVA's
  * FHIR records and the DigiD login describe the same people.
  */
 
@@ -75,7 +75,7 @@ export const TEST_PERSONS: readonly TestPerson[] = [
     mandates: [],
   },
   {
-    // The representative (identity-check.md's example person): two persons mandated her.
+    // The representative (docs/identity-check-reference.md's example person): two persons mandated her.
     id: '6cd3e683-aeac-48b8-96ad-dcd983126ef8',
     bsn: '999990019',
     givenNames: ['Anna'],
@@ -90,7 +90,7 @@ export const TEST_PERSONS: readonly TestPerson[] = [
     ],
   },
   {
-    // Represented by Anna van der Berg. Pieter has NO account at the PGO (identity-check.md,
+    // Represented by Anna van der Berg. Pieter has NO account at the PGO (docs/identity-check-reference.md,
     // "Representation in the flows"): the PGO cannot open a dossier of his own.
     id: 'f24c8564-9922-4d68-b0e8-d523ca592705',
     bsn: '999990056',
@@ -117,7 +117,7 @@ export const TEST_PERSONS: readonly TestPerson[] = [
   },
   {
     // The DVA's record of this person (Patient pat-bakker) has no birth date and no given name:
-    // without a BSN from the PGO, the identity check answers `insufficient-data` (identity-check.md §5.1).
+    // without a BSN from the PGO, the identity check answers `insufficient-data` (docs/identity-check-reference.md §5.1).
     id: 'a50cc41b-3e2a-41c6-9fb7-c2c507fd130f',
     bsn: '999990081',
     givenNames: ['Johannes'],

@@ -1,7 +1,7 @@
 /**
  * Options 2a and 2b at the DVA (docs/option-2a-2b.md): the module's RFC 7523 assertion as the
- * RFC 8693 `actor_token` (spec §3.3 step 9–10, §3.4 step 11–12), and the DPoP proof of a
- * token-exchange request, which oidc-provider leaves to a custom grant (notes §4).
+ * RFC 8693 `actor_token` (docs/protocol.md §3.3 step 9–10, §3.4 step 11–12), and the DPoP proof of a
+ * token-exchange request, which oidc-provider leaves to a custom grant (docs/oidc-provider-notes.md §4).
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -13,13 +13,13 @@ import {
 import type { ModuleRegistration } from '@koppelmij/service-kit';
 import type { DvaAuth } from './context.ts';
 
-/** The one answer for every bad actor token (RFC 8693 §2.2.2, decision D5); the audit records why. */
+/** The one answer for every bad actor token (RFC 8693 §2.2.2, docs/decisions-protocol.md D5); the audit records why. */
 export const INVALID_ACTOR = 'actor_token is invalid';
 
 /** A verified actor: the module, and the key its delegation token is bound to (RFC 9449 §6.1). */
 export interface VerifiedActor {
   clientId: string;
-  /** `cnf.jkt` of the assertion (security-checklists §3 (10)). */
+  /** `cnf.jkt` of the assertion (docs/security-checklists.md §3 (10)). */
   jkt: string;
 }
 
@@ -34,7 +34,7 @@ export class InvalidActorToken extends InvalidRequest {
 
 /**
  * What the delegation grant keeps across requests: the modules' key sets (`jwks_uri`, cached;
- * security-checklists §3 (3)) and the server nonces of its DPoP checks (RFC 9449 §8).
+ * docs/security-checklists.md §3 (3)) and the server nonces of its DPoP checks (RFC 9449 §8).
  */
 export class DelegationKeys {
   readonly moduleKeys: JwksCache;
@@ -54,12 +54,12 @@ export class DelegationKeys {
 }
 
 /**
- * Verifies `actor_token`, a module's client assertion (security-checklists §2 (6), §3): the
+ * Verifies `actor_token`, a module's client assertion (docs/security-checklists.md §2 (6), §3): the
  * issuer is a registered module of `launchOption` with `private_key_jwt`, the signature verifies
  * with one of its registered keys, `aud` is one of `audiences` (docs/option-2a-2b.md), `exp` and
  * `iat` are in range, `jti` was never seen at the DVA, and `cnf.jkt` is present.
  *
- * @throws {InvalidActorToken} `invalid_request` (RFC 8693 §2.2.2, decision D5) for every failure.
+ * @throws {InvalidActorToken} `invalid_request` (RFC 8693 §2.2.2, docs/decisions-protocol.md D5) for every failure.
  */
 export async function verifyActorToken(
   dva: DvaAuth,
@@ -74,7 +74,7 @@ export async function verifyActorToken(
     throw new InvalidActorToken('actor_token is not a JWT', { cause });
   }
   const module = typeof iss === 'string' ? dva.module(iss) : undefined;
-  // spec §8 item 18: an unknown module, or one not registered for this option
+  // docs/protocol.md §8 item 18: an unknown module, or one not registered for this option
   if (module === undefined || module.launch_option !== expected.launchOption) throw new InvalidActorToken('unknown module');
   const client = registeredKeys(module);
   if (client === undefined) throw new InvalidActorToken('module has no registered keys');
@@ -86,7 +86,7 @@ export async function verifyActorToken(
       store: dva.store,
       notBefore: await epochOf(dva.store).current(), // docs/decisions.md I77
       keys: keys.moduleKeys,
-      requireCnf: true, // spec §8 item 18: no cnf
+      requireCnf: true, // docs/protocol.md §8 item 18: no cnf
     });
     return { clientId: verified.clientId, jkt: verified.cnf!.jkt };
   } catch (error) {
@@ -100,7 +100,7 @@ export async function verifyActorToken(
  * token endpoint (from configuration, never from `Host`; RFC 9700 §4.13) as `htu`, its nonces,
  * and the shared `jti` cache.
  *
- * @throws InvalidDpopProof (400) or UseDpopNonce (400, with a fresh nonce; decision D6)
+ * @throws InvalidDpopProof (400) or UseDpopNonce (400, with a fresh nonce; docs/decisions-protocol.md D6)
  */
 export async function verifyTokenRequestProof(dva: DvaAuth, keys: DelegationKeys, request: IncomingMessage): Promise<VerifiedDpopProof> {
   return verifyDpopProof(headerValues(request, 'dpop'), {

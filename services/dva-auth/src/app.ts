@@ -27,7 +27,7 @@ export interface DvaAuthDeps {
   fetch?: typeof fetch;
 }
 
-/** The oidc-provider endpoints, served at the root (spec §1.1 paths). */
+/** The oidc-provider endpoints, served at the root (docs/protocol.md §1.1 paths). */
 const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/par', '/token', '/jwks', '/revoke', '/introspect', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
 
 /** Public documents any origin may read, and the endpoints a registered browser client may call (I57). */
@@ -82,7 +82,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
       app.log.info({ event, error: error.error, error_description: error.error_description, error_detail: error.error_detail }, 'request refused'));
   }
 
-  // notes §2 gotcha: offline_access needs prompt=consent; added before the provider sees the request
+  // docs/oidc-provider-notes.md §2 gotcha: offline_access needs prompt=consent; added before the provider sees the request
   app.addHook('onRequest', async (request) => {
     if (request.method !== 'GET' || !request.url.startsWith('/authorize?')) return;
     const url = new URL(request.url, 'http://x');
@@ -114,9 +114,9 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
 
   const digid = new DigidClient(get);
   registerInteractions(app, get, digid);
-  registerOption1(app, get); // spec §3.2
-  registerLaunchModule(app, get, digid); // spec §3.5
-  registerStandalone(app, get); // spec §5 level S
+  registerOption1(app, get); // docs/protocol.md §3.2
+  registerLaunchModule(app, get, digid); // docs/protocol.md §3.5
+  registerStandalone(app, get); // docs/protocol.md §5 level S
   answerPostOnly(app, ['/par', '/token', '/revoke', '/introspect']); // RFC 9126 §2.3, RFC 6749 §3.2
   refuseDpopBeforeEpoch(app, store, ['/token', '/par']); // docs/decisions.md I77
   await mountOidcProvider(app, provider, PROVIDER_PATHS, { clientQuota });

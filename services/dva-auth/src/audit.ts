@@ -29,7 +29,7 @@ export interface AuditEvent {
 }
 
 /**
- * Audit trail (security-checklists §2 (14)): written to the log and kept in the store for a day, so
+ * Audit trail (docs/security-checklists.md §2 (14)): written to the log and kept in the store for a day, so
  * tests and operators can read recent events back in process (`recent()`), across instances. No HTTP
  * route serves them (docs/decisions.md I47).
  */

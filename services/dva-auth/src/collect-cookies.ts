@@ -3,14 +3,14 @@ import { randomToken, tupleKey, type Actor } from '@koppelmij/core';
 import type { DvaAuth } from './context.ts';
 
 /**
- * The cookies a DigiD login at the DVA leaves for the archived launch options (spec §2.1
+ * The cookies a DigiD login at the DVA leaves for the archived launch options (docs/protocol.md §2.1
  * "Cookies produced by the collect phase", §2.3 step 3):
  *
- * - `dva_correlation` (option 1, spec §3.2 step 2): browser correlation. The value is 256 random
+ * - `dva_correlation` (option 1, docs/protocol.md §3.2 step 2): browser correlation. The value is 256 random
  *   bits and carries no identity; the store keeps, under its hash, which person and which PGO the
  *   login was for, so a launch in this browser within `CORRELATION_COOKIE_TTL` needs no new DigiD
  *   login (step 5). Path `/interaction`: only the interaction pages read it.
- * - `dva_sso` (option 3b, spec §3.5 step 2): the DVA's own SSO session, `SSO_SESSION_TTL`
+ * - `dva_sso` (option 3b, docs/protocol.md §3.5 step 2): the DVA's own SSO session, `SSO_SESSION_TTL`
  *   (the IG's example: about 4 hours). Path `/launch-module`: only that endpoint reads it.
  *
  * Both are host-only, `HttpOnly`, `SameSite=Lax` (they must come along on the PGO's top-level
@@ -29,7 +29,7 @@ export interface BrowserLogin {
   client_id?: string;
   /** When the DigiD login happened, seconds since the epoch. */
   auth_time: number;
-  /** The representative who chose the person at that login (identity-check.md; decision I33). */
+  /** The representative who chose the person at that login (docs/identity-check-reference.md; decision I33). */
   act?: Actor;
 }
 
@@ -78,7 +78,7 @@ export const setSsoCookie = (dva: DvaAuth, reply: FastifyReply, sub: string, cli
 export const readSsoCookie = (dva: DvaAuth, request: FastifyRequest) => read(dva, request, SSO);
 
 /**
- * spec §2.1, §2.3 step 3: after the collect's DigiD login, the cookies of the options in use
+ * docs/protocol.md §2.1, §2.3 step 3: after the collect's DigiD login, the cookies of the options in use
  * (option 1: correlation; option 3b: SSO session). Options 3a, 2a and 2b rely on neither.
  */
 export async function setCollectCookies(dva: DvaAuth, reply: FastifyReply, sub: string, clientId: string, act?: Actor): Promise<void> {

@@ -7,7 +7,7 @@ const bool = (d: boolean) => z.enum(['true', 'false']).default(d ? 'true' : 'fal
 const list = <T extends string>(values: readonly [T, ...T[]], d: T[]) =>
   z.string().default(d.join(',')).transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean)).pipe(z.array(z.enum(values)).min(1));
 
-/** Environment of dva-auth. Every switch of spec §7.4 that concerns the DVA authorization server. */
+/** Environment of dva-auth. Every switch of docs/protocol.md §7.4 that concerns the DVA authorization server. */
 export const dvaAuthConfigSchema = z.object({
   ...commonVariables,
   ...signingKeyVariables,
@@ -30,21 +30,21 @@ export const dvaAuthConfigSchema = z.object({
   /** 32+ bytes, base64url; shared by all instances (RFC 9449 §8 nonces). Random when absent. */
   DPOP_NONCE_SECRET: base64urlSecret.optional(),
   DPOP_REQUIRE_NONCE: bool(true),
-  /** Trust X-Forwarded-* (only behind a TLS-terminating proxy; notes §1, RFC 9700 §4.13). */
+  /** Trust X-Forwarded-* (only behind a TLS-terminating proxy; docs/oidc-provider-notes.md §1, RFC 9700 §4.13). */
   TRUST_PROXY: bool(false),
-  /** launchPrep.mode: which 3a launch preparations the DVA accepts (spec §7.4). */
+  /** launchPrep.mode: which 3a launch preparations the DVA accepts (docs/protocol.md §7.4). */
   LAUNCH_PREP_MODES: list(['par-cookie', 'backchannel', 'backchannel+stepup'] as const, ['par-cookie']),
   /** Step-up (3a-P): answer `step_up_required` when the subject's login is older than this (s). */
   STEP_UP_MAX_AGE: seconds(900),
-  /** userAuthAtModuleAuthorize (decision D7). */
+  /** userAuthAtModuleAuthorize (docs/decisions-protocol.md D7). */
   MODULE_USER_AUTH: z.enum(['cookie-or-digid', 'always-digid']).default('cookie-or-digid'),
   LAUNCH_CODE_TTL: seconds(180),
   LAUNCH_COOKIE_TTL: seconds(180),
-  /** Option 1 (spec §3.2 step 2, 5): life of the collect's browser-correlation cookie, the window in which a launch needs no new DigiD login. */
+  /** Option 1 (docs/protocol.md §3.2 step 2, 5): life of the collect's browser-correlation cookie, the window in which a launch needs no new DigiD login. */
   CORRELATION_COOKIE_TTL: seconds(1800),
-  /** Option 3b (spec §2.1, §3.5 step 2): life of the DVA's SSO session cookie set at the collect (the IG's example: about 4 h). */
+  /** Option 3b (docs/protocol.md §2.1, §3.5 step 2): life of the DVA's SSO session cookie set at the collect (the IG's example: about 4 h). */
   SSO_SESSION_TTL: seconds(14_400),
-  /** Option 2b (spec §3.4 step 9, Appendix B): life of the single-use temporary token, at most 5 minutes. */
+  /** Option 2b (docs/protocol.md §3.4 step 9, Appendix B): life of the single-use temporary token, at most 5 minutes. */
   TEMPORARY_TOKEN_TTL: z.coerce.number().int().positive().max(300).default(300),
   ACCESS_TOKEN_TTL: seconds(900),
   MAX_SESSION: seconds(10_800),
@@ -57,7 +57,7 @@ export const dvaAuthConfigSchema = z.object({
   CHECK_ENDPOINT_CLIENT_ID: bool(true),
   ACR_VALUES: z.string().default('urn:medmij:oauth2:acr-value:launch-authorization'),
   PATIENT_FORMAT: z.enum(['id', 'reference']).default('id'),
-  /** Safeguard 4.2.4 (identity-check.md): the patient's name and birth date in the collect token response: `off`, under `representation`, or `always`. */
+  /** Safeguard 4.2.4 (docs/identity-check-reference.md): the patient's name and birth date in the collect token response: `off`, under `representation`, or `always`. */
   IDENTITY_IN_TOKEN_RESPONSE: z.enum(['off', 'representation', 'always']).default('off'),
   TASK_DELIVERY: list(['fhirContext', 'resource', 'authorization_details'] as const, ['fhirContext']),
   /** JSON overrides of the quotas (rate-limits.ts; docs/decisions.md I58), e.g. `{"par":{"limit":100}}`. */

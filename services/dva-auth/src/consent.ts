@@ -5,8 +5,8 @@ type Details = Awaited<ReturnType<DvaAuth['provider']['interactionDetails']>>;
 
 /**
  * Records consent: an oidc-provider Grant with the scope the request asked for (the
- * registration's limits were enforced at /authorize, §8 item 15), and the DVA's own context
- * for it, which grants cannot carry (notes §2).
+ * registration's limits were enforced at /authorize, docs/protocol.md §8 item 15), and the DVA's own context
+ * for it, which grants cannot carry (docs/oidc-provider-notes.md §2).
  */
 export async function grantConsent(dva: DvaAuth, details: Details, accountId: string, context: GrantContext, ttl: number): Promise<string> {
   const clientId = String(details.params.client_id);

@@ -1,6 +1,6 @@
 /**
  * What the DVA issues in options 2a and 2b (docs/option-2a-2b.md): the DPoP-bound delegation
- * token (spec §3.3 step 10, §3.4 step 12) and, for 2b, the temporary token (spec §3.4 step 9).
+ * token (docs/protocol.md §3.3 step 10, §3.4 step 12) and, for 2b, the temporary token (docs/protocol.md §3.4 step 9).
  */
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import {
@@ -10,7 +10,7 @@ import {
 import { allowedScope, resourceScopes } from './clients.ts';
 import type { DvaAuth, LaunchContextRecord } from './context.ts';
 
-/** What a temporary token stands for: the launch, and how long the subject token lives (security-checklists §2 (10)). */
+/** What a temporary token stands for: the launch, and how long the subject token lives (docs/security-checklists.md §2 (10)). */
 export interface TemporaryTokenContext {
   launch: LaunchContextRecord;
   /** `exp` of the PGO's collect token the temporary token is bound to. */
@@ -24,14 +24,14 @@ export interface DelegationInput {
   jkt: string;
   /** RFC 8693 §4.1: the module, with the PGO nested as the prior actor. */
   act: ActClaim;
-  /** `exp` of the subject token: the delegation never outlives it (security-checklists §2 (10)). */
+  /** `exp` of the subject token: the delegation never outlives it (docs/security-checklists.md §2 (10)). */
   subjectExp: number;
   /** The request's `scope`, when sent (RFC 8693 §2.1). */
   scope: string[] | undefined;
 }
 
 /**
- * Issues the DPoP-bound delegation token as an oidc-provider JWT access token (notes §4), like
+ * Issues the DPoP-bound delegation token as an oidc-provider JWT access token (docs/oidc-provider-notes.md §4), like
  * every other token of the DVA: a grant of its own for the module (so RFC 7009 revocation by the
  * module ends it, decision I9), the launch as that grant's context (`patient`, `fhirContext`,
  * return URL; the token hooks add them to the response), `cnf.jkt`, and `act`.
@@ -47,7 +47,7 @@ export async function issueDelegationToken(ctx: KoaContextWithOIDC, dva: DvaAuth
   if (!client) throw new InvalidRequest('actor_token is invalid');
   const scope = grantedScope(registration, input.scope);
   const now = Math.floor(Date.now() / 1000);
-  // security-checklists §2 (10): expires_in ≤ min(policy, remaining subject lifetime)
+  // docs/security-checklists.md §2 (10): expires_in ≤ min(policy, remaining subject lifetime)
   const expiresIn = Math.min(config.ACCESS_TOKEN_TTL, input.subjectExp - now);
   if (expiresIn <= 0) throw new InvalidRequest('subject_token is invalid');
 
@@ -59,7 +59,7 @@ export async function issueDelegationToken(ctx: KoaContextWithOIDC, dva: DvaAuth
   const at = new provider.AccessToken({ accountId: launch.sub, client, grantId, gty: 'token_exchange', scope, expiresIn, extra: { act: input.act } });
   at.resourceServer = new provider.ResourceServer(config.DVA_FHIR_URL, {
     scope,
-    audience: config.DVA_FHIR_URL, // security-checklists §2 (11): aud = the target only
+    audience: config.DVA_FHIR_URL, // docs/security-checklists.md §2 (11): aud = the target only
     accessTokenFormat: 'jwt',
     accessTokenTTL: expiresIn,
     jwt: { sign: { alg: 'ES256' } },
@@ -72,7 +72,7 @@ export async function issueDelegationToken(ctx: KoaContextWithOIDC, dva: DvaAuth
     type: 'token-exchange.delegation', client_id: ctx.oidc.client!.clientId, sub: launch.sub, audience: launch.audience,
     resources: launch.resources, act: actorChain({ act: input.act }), outcome: 'success',
   });
-  // RFC 8693 §2.2.1; security-checklists §2 (10): no refresh token
+  // RFC 8693 §2.2.1; docs/security-checklists.md §2 (10): no refresh token
   return tokenExchangeResponse({ access_token: accessToken, issued_token_type: TOKEN_TYPE.ACCESS_TOKEN, token_type: at.tokenType, expires_in: expiresIn, scope });
 }
 
@@ -82,7 +82,7 @@ export function temporaryTokenResponse(code: string, expiresIn: number): TokenEx
 }
 
 /**
- * security-checklists §2 (9) as docs/option-2a-2b.md decides it: the module's registered
+ * docs/security-checklists.md §2 (9) as docs/option-2a-2b.md decides it: the module's registered
  * resource scopes, narrowed by the request's `scope`, which must lie within the registration.
  */
 function grantedScope(registration: { scope: string; launch_scope?: string }, requested: string[] | undefined): string {

@@ -1,5 +1,5 @@
 /**
- * Token exchange for options 2a and 2b (spec §3.3, §3.4; docs/option-2a-2b.md): three requests,
+ * Token exchange for options 2a and 2b (docs/protocol.md §3.3, §3.4; docs/option-2a-2b.md): three requests,
  * told apart by their token types.
  *
  * | request | client | subject_token | actor_token | issues |
@@ -36,7 +36,7 @@ export function delegationGrant(dva: () => DvaAuth, fhir: FhirAccess) {
   const shared = () =>
     (state ??= {
       keys: new DelegationKeys(dva()),
-      // spec §3.4 step 9: opaque, single use (decision D12), 5 minutes
+      // docs/protocol.md §3.4 step 9: opaque, single use (docs/decisions-protocol.md D12), 5 minutes
       temporaryTokens: new LaunchCodes<TemporaryTokenContext>(dva().store, { namespace: 'temporary-token', ttl: dva().config.TEMPORARY_TOKEN_TTL }),
     });
 
@@ -45,14 +45,14 @@ export function delegationGrant(dva: () => DvaAuth, fhir: FhirAccess) {
     try {
       const request = parseTokenExchangeRequest(ctx.oidc.params as unknown as Record<string, string | string[] | undefined>, {
         subjectTokenTypes: [TOKEN_TYPE.ACCESS_TOKEN, TEMPORARY],
-        actorTokenTypes: [TOKEN_TYPE.JWT], // RFC 8693 §3: the assertion is a JWT (spec §3.3 step 9 names no type)
+        actorTokenTypes: [TOKEN_TYPE.JWT], // RFC 8693 §3: the assertion is a JWT (docs/protocol.md §3.3 step 9 names no type)
         requestedTokenTypes: [TOKEN_TYPE.ACCESS_TOKEN, TEMPORARY],
       });
       if (request.requested_token_type === TEMPORARY) return await temporaryToken(ctx, request);
       if (request.subject_token_type === TEMPORARY) return await moduleExchange(ctx, request);
       return await forwardedExchange(ctx, request);
     } catch (error) {
-      // RFC 9449 §8: the challenge carries the nonce to use (decision D6)
+      // RFC 9449 §8: the challenge carries the nonce to use (docs/decisions-protocol.md D6)
       if (error instanceof UseDpopNonce && error.dpopNonce !== undefined) ctx.set('DPoP-Nonce', error.dpopNonce);
       else if (error instanceof OAuthError) {
         const reason = error instanceof InvalidActorToken || error instanceof TemporaryTokenRefused ? error.reason : error.error_description;
@@ -68,7 +68,7 @@ export function delegationGrant(dva: () => DvaAuth, fhir: FhirAccess) {
     if (request.subject_token_type !== TOKEN_TYPE.ACCESS_TOKEN) throw new InvalidRequest('unsupported subject_token_type');
     if (request.actor_token !== undefined) throw new InvalidRequest('unsupported actor_token_type');
     const subject = await subjectToken(request, pgo);
-    // security-checklists §2 (8): exactly one registered module of option 2b
+    // docs/security-checklists.md §2 (8): exactly one registered module of option 2b
     const audience = request.audience.length === 1 ? dva().module(request.audience[0]!) : undefined;
     if (audience?.launch_option !== '2b') throw new InvalidTarget('audience is not allowed');
     const launch = await launchRecord(request, subject, pgo, audience.client_id);
@@ -95,7 +95,7 @@ export function delegationGrant(dva: () => DvaAuth, fhir: FhirAccess) {
   async function moduleExchange(ctx: KoaContextWithOIDC, request: TokenExchangeRequest): Promise<void> {
     const { config, store } = dva();
     const module = dva().module(ctx.oidc.client!.clientId);
-    if (module?.launch_option !== '2b') throw new UnauthorizedClient('client may not exchange tokens'); // checklist §2 (2)
+    if (module?.launch_option !== '2b') throw new UnauthorizedClient('client may not exchange tokens'); // docs/security-checklists.md §2 (2)
     if (request.actor_token === undefined) throw new InvalidRequest('actor_token is missing');
     requireFhirAudience(request);
     // the temporary token fixes the launch context; the module names no resources of its own
@@ -104,18 +104,18 @@ export function delegationGrant(dva: () => DvaAuth, fhir: FhirAccess) {
     // RFC 9449 §5 first: a nonce challenge must not cost the module its temporary token
     const proof = await verifyTokenRequestProof(dva(), keys, ctx.req);
     const actor = await verifyActorToken(dva(), keys, request.actor_token, { audiences: [config.DVA_AUTH_URL, `${config.DVA_AUTH_URL}/token`], launchOption: '2b' });
-    // security-checklists §2 (6): the actor is the authenticated client
+    // docs/security-checklists.md §2 (6): the actor is the authenticated client
     if (actor.clientId !== module.client_id) throw new InvalidActorToken('actor is not the client');
-    // security-checklists §1.2, §3 (10): the assertion's cnf.jkt is the key that signed this proof
+    // docs/security-checklists.md §1.2, §3 (10): the assertion's cnf.jkt is the key that signed this proof
     if (!assertionBindsProof(actor.jkt, proof.jkt)) throw new InvalidDpopProof(DPOP_ERRORS.binding);
     let context: TemporaryTokenContext;
     try {
       context = await temporaryTokens.redeem(request.subject_token, { client_id: module.client_id }); // D12: one atomic take
     } catch (error) {
-      // spec §8 item 18: reused, older than 5 minutes, unknown, or another module's (burned all the same, D8)
+      // docs/protocol.md §8 item 18: reused, older than 5 minutes, unknown, or another module's (burned all the same, D8)
       throw new TemporaryTokenRefused(error instanceof LaunchBindingMismatch ? 'temporary token of another module' : 'temporary token unknown, expired or used', { cause: error });
     }
-    // security-checklists §2 (13): revoking the PGO's grant revokes what was derived from it
+    // docs/security-checklists.md §2 (13): revoking the PGO's grant revokes what was derived from it
     if (context.launch.subject_grant_id !== undefined && (await store.get(revokedGrantKey(context.launch.subject_grant_id)))) {
       throw new TemporaryTokenRefused('subject grant revoked');
     }
@@ -125,7 +125,7 @@ export function delegationGrant(dva: () => DvaAuth, fhir: FhirAccess) {
 
   function requirePgo(ctx: KoaContextWithOIDC): PgoRegistration {
     const pgo = dva().pgo(ctx.oidc.client!.clientId);
-    if (!pgo) throw new UnauthorizedClient('client may not exchange tokens'); // checklist §2 (2)
+    if (!pgo) throw new UnauthorizedClient('client may not exchange tokens'); // docs/security-checklists.md §2 (2)
     return pgo;
   }
 
@@ -141,8 +141,8 @@ export function delegationGrant(dva: () => DvaAuth, fhir: FhirAccess) {
 
   /**
    * The launch a delegation is for: exactly one Task of the subject's patient whose Endpoint
-   * names the module (decision I10; spec §8 item 8), other resources of the patient, and a
-   * `return_url` on the PGO's allowlist (spec §8 item 9).
+   * names the module (decision I10; docs/protocol.md §8 item 8), other resources of the patient, and a
+   * `return_url` on the PGO's allowlist (docs/protocol.md §8 item 9).
    */
   async function launchRecord(request: TokenExchangeRequest, subject: SubjectToken, pgo: PgoRegistration, moduleClientId: string): Promise<LaunchContextRecord> {
     const { config } = dva();
@@ -158,7 +158,7 @@ export function delegationGrant(dva: () => DvaAuth, fhir: FhirAccess) {
     return {
       sub: subject.sub, patient: subject.patient, audience: moduleClientId, pgo_client_id: pgo.client_id, resources,
       ...(return_url !== undefined && { return_url }), subject_grant_id: subject.grant_id,
-      ...(subject.act && { act: { sub: subject.act.sub } }), // identity-check.md: the launch keeps the representative
+      ...(subject.act && { act: { sub: subject.act.sub } }), // docs/identity-check-reference.md: the launch keeps the representative
     };
   }
 }

@@ -4,7 +4,7 @@ type Details = Awaited<ReturnType<DvaAuth['provider']['interactionDetails']>>;
 
 /**
  * A DigiD login for another person than the DVA session's (a representative who now acts for
- * someone else, identity-check.md; or another person at a shared browser) ends that session
+ * someone else, docs/identity-check-reference.md; or another person at a shared browser) ends that session
  * first. oidc-provider never mixes two accounts in one session: it would answer the login with a
  * logout confirmation (a script-driven form post to `end_session`, which this DVA does not offer)
  * instead of finishing the authorization. This does what that confirmation would: the old session

@@ -6,7 +6,7 @@ import {
 import type { DvaAuth } from './context.ts';
 
 /**
- * The DVA as relying party of DigiD (spec §1.5, §2.3 step 3): authorization code + PKCE,
+ * The DVA as relying party of DigiD (docs/protocol.md §1.5, §2.3 step 3): authorization code + PKCE,
  * id_token verified against DigiD's JWKS. The mock's claim contract: `bsn` is the person the
  * session is for, `act` the representative when someone acts on behalf of another.
  */

@@ -11,7 +11,7 @@ export function dpopProofMissing(ctx: KoaContextWithOIDC): boolean {
   return client?.dpopBoundAccessTokens === true && !ctx.get('dpop');
 }
 
-/** For the custom grants, which oidc-provider leaves without DPoP processing (notes §4): before anything is spent. */
+/** For the custom grants, which oidc-provider leaves without DPoP processing (docs/oidc-provider-notes.md §4): before anything is spent. */
 export function requireDpopProof(ctx: KoaContextWithOIDC): void {
   if (dpopProofMissing(ctx)) throw new InvalidDpopProof(DPOP_ERRORS.missing);
 }

@@ -9,12 +9,12 @@ interface Resource extends FhirResource {
   subject?: { reference?: string };
 }
 
-// One fixed answer for "not found", "not yours" and "not for this module" (security-checklists §2 (8)).
+// One fixed answer for "not found", "not yours" and "not for this module" (docs/security-checklists.md §2 (8)).
 const NOT_ACCESSIBLE = 'resource is not accessible';
 
 /**
  * The DVA authorization server reads its own FHIR data to validate a token exchange's `resource`
- * values (spec §4.2). It asks dva-fhir with a short-lived system token it signs itself; dva-fhir
+ * values (docs/protocol.md §4.2). It asks dva-fhir with a short-lived system token it signs itself; dva-fhir
  * accepts `system/` scopes only from clients it lists as its own (SYSTEM_CLIENTS).
  */
 export class FhirAccess {
@@ -26,7 +26,7 @@ export class FhirAccess {
   }
 
   /**
-   * spec §8 item 8: every resource must belong to the subject's patient; a Task must be the
+   * docs/protocol.md §8 item 8: every resource must belong to the subject's patient; a Task must be the
    * patient's own (`for` and `owner`) and, when `moduleClientId` is given, point through its
    * ActivityDefinition and Endpoint at that module (§4.2 [impl]).
    */
@@ -44,7 +44,7 @@ export class FhirAccess {
   }
 
   /**
-   * The ext-ClientID of the Endpoint a Task launches (spec §6.6, the rule of
+   * The ext-ClientID of the Endpoint a Task launches (docs/protocol.md §6.6, the rule of
    * `@koppelmij/core/launch-chain`), or undefined when a link of the chain is missing.
    */
   async moduleClientIdOf(task: Resource): Promise<string | undefined> {

@@ -19,9 +19,9 @@ export const denyInteraction = (dva: DvaAuth, request: FastifyRequest, reply: Fa
 
 /**
  * The one-time ticket `/digid/callback` hands to the step that asked for the DigiD login: taken
- * once (decision D12), and only by the step it was issued for (`uid`). `sub` is absent when the
+ * once (docs/decisions-protocol.md D12), and only by the step it was issued for (`uid`). `sub` is absent when the
  * DVA holds no records for the person who logged in; `act` is the representative, when one chose
- * the person (identity-check.md).
+ * the person (docs/identity-check-reference.md).
  */
 export async function takeDigidTicket(dva: DvaAuth, ticket: string, uid: string): Promise<{ sub?: string; act?: Actor } | undefined> {
   const found = await dva.store.take<{ uid: string; sub?: string; act?: Actor }>(`digid-ticket:${ticket}`);
@@ -43,8 +43,8 @@ export interface LaunchConsent {
 }
 
 /**
- * The consent screen for one module (spec §3.2 step 5 "the consent screen for the specific
- * module"; spec §5 level S "explicit user consent at the DVA"), with the same test ids as the
+ * The consent screen for one module (docs/protocol.md §3.2 step 5 "the consent screen for the specific
+ * module"; docs/protocol.md §5 level S "explicit user consent at the DVA"), with the same test ids as the
  * DVA's other consent screens.
  */
 export function launchConsentPage(consent: LaunchConsent): string {

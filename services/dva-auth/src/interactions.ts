@@ -31,11 +31,11 @@ const uidParams = z.object({ uid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 /**
  * The DVA's interaction pages (oidc-provider `interactions.url`): who the user is and whether
  * they consent, for the three kinds of authorization request the DVA sees:
- * - the PGO's collect (spec §2.3): DigiD login, then consent;
- * - the PGO's launch preparation (spec §3.1.1 W4): no login, the subject token is the proof;
+ * - the PGO's collect (docs/protocol.md §2.3): DigiD login, then consent;
+ * - the PGO's launch preparation (docs/protocol.md §3.1.1 W4): no login, the subject token is the proof;
  *   sets the Module DVA Authentication cookie;
  * - a module's SMART authorization (W13): the launch code is taken, then the browser is
- *   authenticated by that cookie or by DigiD (decision D7), then consent per the module's policy.
+ *   authenticated by that cookie or by DigiD (docs/decisions-protocol.md D7), then consent per the module's policy.
  */
 export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, digid: DigidClient): void {
   const finish = async (request: FastifyRequest, reply: FastifyReply, result: InteractionResults) => {
@@ -92,11 +92,11 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
       if (dva().config.MODULE_USER_AUTH === 'cookie-or-digid') {
         const cookie = await checkLaunchAuthCookie(dva(), request, { sub: state.launch.sub, audience: clientId, correlation: state.launch.correlation });
         if (cookie === 'match') {
-          // the browser's DVA session may be another person's (identity-check.md; decision I36)
+          // the browser's DVA session may be another person's (docs/identity-check-reference.md; decision I36)
           await leaveOtherPersonsSession(dva(), details, state.launch.sub);
           return verified(request, reply, cid, state, 'launch-cookie');
         }
-        // decision D8: the code is already burned; only DigiD with the launch's person can still finish it
+        // docs/decisions-protocol.md D8: the code is already burned; only DigiD with the launch's person can still finish it
         await dva().audit.record({ type: 'launch.browser-check-failed', client_id: clientId, sub: state.launch.sub, outcome: 'failure', reason: `launch cookie ${cookie}` });
         return reply.redirect(await digid.authorizationUrl(details.uid, { prompt: 'login', reason: 'launch-browser-unknown' }), 303);
       }
@@ -104,7 +104,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
     }
     const module = dva().module(clientId)!;
     const remembered = module.consent === 'first-time' && (await dva().store.get(`consent-memory:${state.launch.sub}:${clientId}`));
-    // option 1 (spec §3.2 steps 5, 9): the person consented to this module when the launch was prepared
+    // option 1 (docs/protocol.md §3.2 steps 5, 9): the person consented to this module when the launch was prepared
     if (module.consent === 'never' || remembered || state.launch.consented) return moduleConsent(request, reply, details, clientId, state);
     return reply.type('text/html').send(consentPage(dva(), details, clientId));
   }
@@ -124,7 +124,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
     return finish(request, reply, { consent: { grantId } });
   }
 
-  // DigiD came back (spec §2.3 step 3; W13 "DigiD" branch).
+  // DigiD came back (docs/protocol.md §2.3 step 3; W13 "DigiD" branch).
   app.get('/digid/callback', async (request, reply) => {
     // Bounded shapes first (docs/decisions.md I50); state, iss, error and code are then read by core (RFC 9207 §2.4).
     const query = parseInput(
@@ -148,7 +148,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
     const { uid, state, returnPath, identity } = completed;
     const patient = dva().patients.byBsn(identity.bsn);
     const ticket = sha256b64url(`${uid}:${state}`);
-    // identity-check.md: `bsn` is the person the session is for; `act` the representative, kept by pseudonym
+    // docs/identity-check-reference.md: `bsn` is the person the session is for; `act` the representative, kept by pseudonym
     const act = representativeOf(identity, dva().config.PSEUDONYM_SECRET);
     await dva().store.set(`digid-ticket:${ticket}`, { uid, sub: patient?.sub, ...(act && { act }) }, 120);
     return reply.redirect(`${returnPath}?ticket=${ticket}`, 303);
@@ -164,13 +164,13 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
     await leaveOtherPersonsSession(dva(), details, found.sub);
     const clientId = String(details.params.client_id);
     if (!dva().module(clientId)) {
-      await setCollectCookies(dva(), reply, found.sub, clientId, found.act); // spec §2.1: options 1 and 3b rely on the collect's cookies
+      await setCollectCookies(dva(), reply, found.sub, clientId, found.act); // docs/protocol.md §2.1: options 1 and 3b rely on the collect's cookies
       return finish(request, reply, { login: { accountId: found.sub, acr: 'urn:medmij:oauth2:acr-value:digid', amr: ['digid'] }, ...representationResult(found.act) });
     }
     const cid = (details as Details & { cid: string }).cid;
     const state = await dva().store.get<ModuleLaunchState>(launchStateKey(cid));
     if (!state) return deny(request, reply, 'launch is invalid, expired or already used');
-    // decision D7: the person at DigiD must be the launch's person, and (decision I40) acting as the
+    // docs/decisions-protocol.md D7: the person at DigiD must be the launch's person, and (decision I40) acting as the
     // launch's representative, or for themselves when the launch was; the launch is already burned (D8)
     const mismatch = state.launch.sub !== found.sub ? 'DigiD person differs from the launch' : state.launch.act?.sub !== found.act?.sub ? 'DigiD representative differs from the launch' : undefined;
     if (mismatch) {

@@ -3,7 +3,7 @@ import { randomToken, sha256b64url, systemClock } from '@koppelmij/core';
 import type { DvaAuth } from './context.ts';
 
 /**
- * The "Module DVA Authentication cookie" (spec §3.1.1 W4, W13; decision D7): set in the
+ * The "Module DVA Authentication cookie" (docs/protocol.md §3.1.1 W4, W13; docs/decisions-protocol.md D7): set in the
  * browser that did the PGO's launch preparation, checked when the module's /authorize arrives.
  *
  * docs/decisions.md I45: the value is minted by the DVA at every preparation and never adopted

@@ -11,8 +11,8 @@ import { hasInteractionFormToken } from './form-token.ts';
 
 /*
  * The DigiD return and the consent decision of the launches where the DVA's /authorize has the
- * person log in at DigiD and consent to one module: option 1 (spec §3.2 step 5) and level S
- * (spec §5). The checks are the same for both; `LaunchFlow` holds what differs.
+ * person log in at DigiD and consent to one module: option 1 (docs/protocol.md §3.2 step 5) and level S
+ * (docs/protocol.md §5). The checks are the same for both; `LaunchFlow` holds what differs.
  */
 
 const uidParams = z.object({ uid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });

@@ -6,7 +6,7 @@ import { checkReturnUrl } from './return-url.ts';
 import { isFhirId, relativeReference } from '@koppelmij/core/fhir';
 
 /**
- * The `context` of option 3b's `/launch-module` (spec §3.5 step 4: "the format of `context` is
+ * The `context` of option 3b's `/launch-module` (docs/protocol.md §3.5 step 4: "the format of `context` is
  * unspecified"). [impl] A JWT the PGO signs with the key of its `private_key_jwt` registration
  * (docs/option-3b.md):
  *
@@ -59,7 +59,7 @@ export class LaunchContextVerifier {
   }
 
   /**
-   * Checks the context for the `module` the URL names and uses up its `jti` (decision D12).
+   * Checks the context for the `module` the URL names and uses up its `jti` (docs/decisions-protocol.md D12).
    *
    * @throws {LaunchModuleRefused} anything amiss
    */
@@ -86,7 +86,7 @@ export class LaunchContextVerifier {
     if (typeof task !== 'string' || !relativeReference(task, 'Task')) throw new LaunchModuleRefused('context task malformed');
     if (!isFhirId(patient)) throw new LaunchModuleRefused('context patient malformed');
     if (return_url !== undefined) {
-      // spec §4.5, §8 item 9
+      // docs/protocol.md §4.5, §8 item 9
       try {
         if (typeof return_url !== 'string') throw new TypeError('return_url');
         checkReturnUrl(return_url, pgo.return_url_allowlist);

@@ -11,11 +11,11 @@ import { LaunchContextVerifier, LaunchModuleRefused, type LaunchModuleRequest } 
 import { errorPage } from './views.ts';
 
 /*
- * Option 3b (archived; spec §3.5): the DVA-initiated launch (docs/option-3b.md).
+ * Option 3b (archived; docs/protocol.md §3.5): the DVA-initiated launch (docs/option-3b.md).
  * Step 4: the PGO sends the browser to `/launch-module?module&context` (GET, or a form POST).
  * Step 5: the DVA checks its SSO session from the collect, else DigiD and a new session; the
  *   context must be signed by a registered PGO, and its Task must be the session patient's and
- *   point at the module (spec §8 item 8, §4.2 [impl]).
+ *   point at the module (docs/protocol.md §8 item 8, §4.2 [impl]).
  * Step 6: a launch code of its own (3a's `LaunchCodes`), bound to the module and to this browser
  *   by 3a's Module DVA Authentication cookie, so the module's /authorize is 3a's W13.
  * Step 7: 302 to the module's registered launch URL with `iss` = the DVA FHIR base and `launch`.
@@ -98,7 +98,7 @@ export function registerLaunchModule(app: FastifyInstance, dva: () => DvaAuth, d
       // the PGO's person must be the session's person (a shared browser may hold another's session)
       if (patient?.patientId !== launch.patient) throw new LaunchModuleRefused('session person differs from the context patient');
       const target: FhirResourceTarget = { resourceType: 'Task', id: launch.task.slice('Task/'.length), reference: launch.task };
-      // spec §8 item 8, §4.2 [impl]: the session patient's own Task, pointing at this module
+      // docs/protocol.md §8 item 8, §4.2 [impl]: the session patient's own Task, pointing at this module
       await fhir.assertLaunchable(patient.patientId, [target], launch.module).catch((error: unknown) => {
         throw error instanceof InvalidTarget ? new LaunchModuleRefused('Task is not the patient\u2019s or not for this module') : error;
       });
@@ -111,7 +111,7 @@ export function registerLaunchModule(app: FastifyInstance, dva: () => DvaAuth, d
       { client_id: launch.module },
     );
     await audit.record({ type: 'launch-module.issued', ...launchAudit(launch), sub, outcome: 'success' });
-    // step 7 (iss: the DVA FHIR base, spec §3.6; the [CONFLICT] "iss={DVA_URL}" is not followed)
+    // step 7 (iss: the DVA FHIR base, docs/protocol.md §3.6; the [CONFLICT] "iss={DVA_URL}" is not followed)
     const url = new URL(dva().module(launch.module)!.launch_url);
     url.searchParams.set('iss', config.DVA_FHIR_URL);
     url.searchParams.set('launch', code);

@@ -12,7 +12,7 @@ import { setLaunchAuthCookie } from './launch-auth-cookie.ts';
 import { consentRepresentative, representationResult } from './representation.ts';
 
 /*
- * Option 1 (archived; spec §3.2): the DVA is the authorization server of the PGO's launch, and
+ * Option 1 (archived; docs/protocol.md §3.2): the DVA is the authorization server of the PGO's launch, and
  * the browser is correlated by the cookie of the collect. The IG leaves the launch parameters and
  * the link between the PGO's authorization and the module's /authorize open; this closes them with
  * option 3a's parts (docs/option-1.md):
@@ -83,7 +83,7 @@ export function registerOption1(app: FastifyInstance, dva: () => DvaAuth): void 
 /**
  * The end of step 5: the grant of the PGO's code, remembered as a launch preparation for this
  * person and module, and 3a's Module DVA Authentication cookie in this browser (W4). Only the
- * browser that consented can then pass the module's /authorize without DigiD (decision D7).
+ * browser that consented can then pass the module's /authorize without DigiD (docs/decisions-protocol.md D7).
  */
 async function prepare(dva: DvaAuth, request: FastifyRequest, reply: FastifyReply, details: InteractionDetails, sub: string, module: ModuleRegistration): Promise<FastifyReply> {
   const patient = dva.patients.bySub(sub);

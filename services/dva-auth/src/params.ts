@@ -15,10 +15,10 @@ const fromPar = (ctx: KoaContextWithOIDC) => ctx.oidc.route === 'pushed_authoriz
  * every validator on every /authorize and /par request (also when the parameter is absent).
  */
 export function extraParams(dva: () => DvaAuth): NonNullable<Configuration['extraParams']> {
-  /** spec §3.1.1 W1; §8 items 2–3: the launch preparation carries the collect token, by PAR only. */
+  /** docs/protocol.md §3.1.1 W1; §8 items 2–3: the launch preparation carries the collect token, by PAR only. */
   const subject_token: Validator = async (ctx, value, client) => {
     const { config } = dva();
-    // §8 item 2: `audience` marks a launch preparation, which needs its subject_token; option 1's names its module without one (spec §3.2)
+    // §8 item 2: `audience` marks a launch preparation, which needs its subject_token; option 1's names its module without one (docs/protocol.md §3.2)
     if (value === undefined && ctx.oidc.params?.audience !== undefined && !isOption1Module(dva(), ctx.oidc.params.audience)) throw new errors.InvalidRequest('subject_token is missing');
     if (value === undefined) return;
     if (!fromPar(ctx)) throw new errors.InvalidRequest('subject_token is only accepted in a pushed authorization request');
@@ -33,12 +33,12 @@ export function extraParams(dva: () => DvaAuth): NonNullable<Configuration['extr
     if (!audience || !dva().module(audience)) throw new errors.InvalidRequest('audience is not a registered module');
   };
 
-  /** §8 item 3: an unknown acr_values value is refused, not ignored. */
+  /** docs/protocol.md §8 item 3: an unknown acr_values value is refused, not ignored. */
   const acr_values: Validator = async (_ctx, value) => {
     if (value !== undefined && value !== dva().config.ACR_VALUES) throw new errors.InvalidRequest('unsupported acr_values');
   };
 
-  /** spec §3.1.1 W13; §8 items 11–12: a module's launch must be live and meant for it. */
+  /** docs/protocol.md §3.1.1 W13; §8 items 11–12: a module's launch must be live and meant for it. */
   const launch: Validator = async (ctx, value, client) => {
     const module = dva().module(client.clientId);
     if (!module) {
@@ -46,11 +46,11 @@ export function extraParams(dva: () => DvaAuth): NonNullable<Configuration['extr
       return;
     }
     if (value === undefined) {
-      if (isStandaloneModule(dva(), client.clientId)) return; // level S: a standalone launch (spec §5)
+      if (isStandaloneModule(dva(), client.clientId)) return; // level S: a standalone launch (docs/protocol.md §5)
       throw new errors.InvalidRequest('launch is required');
     }
     try {
-      // spec §8 items 11–12; decision D8: a live code in another module's hands is burned
+      // docs/protocol.md §8 items 11–12; docs/decisions-protocol.md D8: a live code in another module's hands is burned
       await checkPresentedLaunchCode(dva().launchCodes, value, client.clientId);
     } catch (error) {
       if (!(error instanceof InvalidGrant)) throw error;
@@ -63,13 +63,13 @@ export function extraParams(dva: () => DvaAuth): NonNullable<Configuration['extr
     if (typeof scope !== 'string' || !scope.split(' ').includes('launch')) throw new errors.InvalidScope('the launch parameter requires the launch scope', 'launch');
   };
 
-  /** SMART App Launch: `aud` must be this DVA's FHIR base (§8 item 14). Lost under PAR (notes gotcha 13). */
+  /** SMART App Launch: `aud` must be this DVA's FHIR base (docs/protocol.md §8 item 14). Lost under PAR (docs/oidc-provider-notes.md gotcha 13). */
   const aud: Validator = async (ctx, value, client) => {
     if (!dva().module(client.clientId) || fromPar(ctx)) return;
     if (value !== dva().config.DVA_FHIR_URL) throw new errors.InvalidRequest('aud must be the FHIR base URL of this DVA');
   };
 
-  /** §8 item 15: nothing beyond the registration; openid per the module's policy; fhirUser needs openid. */
+  /** docs/protocol.md §8 item 15: nothing beyond the registration; openid per the module's policy; fhirUser needs openid. */
   const scope: Validator = async (_ctx, value, client) => {
     const registration = dva().module(client.clientId) ?? dva().pgo(client.clientId);
     if (!registration || value === undefined) return;

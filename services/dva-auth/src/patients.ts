@@ -10,9 +10,9 @@ export interface PatientRecord {
   patientId: string;
   bsn: string;
   name: string;
-  /** The DVA's stable pseudonym: never the BSN (spec §3.1.3 "id_token claims", §4.4). */
+  /** The DVA's stable pseudonym: never the BSN (docs/protocol.md §3.1.3 "id_token claims", §4.4). */
   sub: string;
-  /** The official name's family name (with its prefix) and given names, and the birth date: safeguard 4.2.4 (identity-check.md). */
+  /** The official name's family name (with its prefix) and given names, and the birth date: safeguard 4.2.4 (docs/identity-check-reference.md). */
   family?: string;
   given?: string[];
   birthDate?: string;
@@ -29,7 +29,7 @@ interface FhirPatient {
 /**
  * The DVA's patient index: BSN ↔ Patient id ↔ pseudonymous `sub`. Both halves of the DVA
  * (this authorization server and dva-fhir) are seeded from the same FHIR bundle; a real
- * DVA would ask its own record system (spec §1.5 [impl]: "the DVA maps the BSN to
+ * DVA would ask its own record system (docs/protocol.md §1.5 [impl]: "the DVA maps the BSN to
  * Patient/{id} and to a stable pseudonymous sub").
  */
 export class PatientIndex {

@@ -34,7 +34,7 @@ const isLaunch = (ctx: KoaContextWithOIDC, registrations: Registrations) =>
 /**
  * oidc-provider skips the interaction when the browser already has a DVA session and a grant.
  * A launch must never skip it: the DVA takes the launch code and authenticates the browser there
- * (spec §3.1.1 W4, W13; decisions D7, D8), so the login prompt asks for it until the interaction says done.
+ * (docs/protocol.md §3.1.1 W4, W13; docs/decisions-protocol.md D7, D8), so the login prompt asks for it until the interaction says done.
  */
 function launchPolicy(registrations: Registrations) {
   const policy = interactionPolicy.base();
@@ -51,14 +51,14 @@ function launchPolicy(registrations: Registrations) {
 
 /**
  * The oidc-provider configuration of the DVA authorization server. Every non-default
- * choice cites the spec, the notes (`../shared/notes/oidc-provider.md`) or a decision.
+ * choice cites the spec, the notes (`docs/oidc-provider-notes.md`) or a decision.
  */
 export function createProvider(parts: ProviderParts): Provider {
   const { config, registrations, patients } = parts;
   const fhirBase = config.DVA_FHIR_URL;
   const support = dvaAdvertisedSupport(registrations);
   const moduleTtl = (ctx: KoaContextWithOIDC, want: number) => {
-    // spec §4.7: never beyond the maximum session, counted from the grant (the launch)
+    // docs/protocol.md §4.7: never beyond the maximum session, counted from the grant (the launch)
     const grant = ctx.oidc.entities.Grant as { iat?: number } | undefined;
     const started = grant?.iat ?? Math.floor(Date.now() / 1000);
     const remaining = started + config.MAX_SESSION - Math.floor(Date.now() / 1000);
@@ -67,7 +67,7 @@ export function createProvider(parts: ProviderParts): Provider {
 
   const configuration: Configuration = {
     adapter: createOidcAdapter(parts.store, {
-      onConsumeConflict: () => new errors.InvalidGrant('grant request is invalid'), // decision D12
+      onConsumeConflict: () => new errors.InvalidGrant('grant request is invalid'), // docs/decisions-protocol.md D12
     }) as unknown as Configuration['adapter'],
     clients: clientMetadata(registrations),
     // OIDC Dynamic Client Registration §2: RS256 unless the registration names another (docs/decisions.md I103)
@@ -75,8 +75,8 @@ export function createProvider(parts: ProviderParts): Provider {
     // docs/decisions.md I102: what is enabled is what every discovery document advertises (core advertisedSupport)
     clientAuthMethods: support.token_endpoint_auth_methods_supported,
     enabledJWA: {
-      clientAuthSigningAlgValues: support.token_endpoint_auth_signing_alg_values_supported ?? [], // decision D2
-      dPoPSigningAlgValues: support.dpop_signing_alg_values_supported, // RFC 9449 §5.1, decision D2
+      clientAuthSigningAlgValues: support.token_endpoint_auth_signing_alg_values_supported ?? [], // docs/decisions-protocol.md D2
+      dPoPSigningAlgValues: support.dpop_signing_alg_values_supported, // RFC 9449 §5.1, docs/decisions-protocol.md D2
       idTokenSigningAlgValues: [...ID_TOKEN_ALGORITHMS],
     } as Configuration['enabledJWA'],
     // the first key signs, all are published (docs/decisions.md I78); the RSA key signs RS256 id_tokens (I103)
@@ -87,7 +87,7 @@ export function createProvider(parts: ProviderParts): Provider {
     },
     interactions: { policy: launchPolicy(registrations), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // A launch (the PGO's preparation, a module's SMART launch) always gets a grant of its own:
-    // it carries that launch's context and session limits (spec §4.7), never an older grant's.
+    // it carries that launch's context and session limits (docs/protocol.md §4.7), never an older grant's.
     loadExistingGrant: async (ctx) => {
       const grantId = ctx.oidc.result?.consent?.grantId ?? (isLaunch(ctx, registrations) ? undefined : ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId));
       return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
@@ -104,13 +104,13 @@ export function createProvider(parts: ProviderParts): Provider {
     },
     scopes: [...STATIC_SCOPES],
     claims: { openid: ['sub'], fhirUser: ['fhirUser'] },
-    conformIdTokenClaims: false, // SMART: fhirUser is an id_token claim (notes §2)
+    conformIdTokenClaims: false, // SMART: fhirUser is an id_token claim (docs/oidc-provider-notes.md §2)
     acrValues: [config.ACR_VALUES, 'urn:medmij:oauth2:acr-value:digid'],
     responseTypes: ['code'],
-    pkce: { required: () => true }, // spec §8 item 1, 14: PKCE S256 on every authorization request
+    pkce: { required: () => true }, // docs/protocol.md §8 item 1, 14: PKCE S256 on every authorization request
     extraParams: parts.extraParams,
-    assertJwtClientAuthClaimsAndHeader: clientAssertionPolicy(config.DVA_AUTH_URL, errors.InvalidClientAuth, parts.store), // decision D1; docs/decisions.md I53, I77
-    // notes §3: oidc-provider's own fetch refuses loopback and private addresses (an SSRF guard for
+    assertJwtClientAuthClaimsAndHeader: clientAssertionPolicy(config.DVA_AUTH_URL, errors.InvalidClientAuth, parts.store), // docs/decisions-protocol.md D1; docs/decisions.md I53, I77
+    // docs/oidc-provider-notes.md §3: oidc-provider's own fetch refuses loopback and private addresses (an SSRF guard for
     // dynamically registered clients). Here every jwks_uri comes from the operator's registrations
     // file, so the DVA fetches with its ordinary client, which also resolves *.localhost in the demo.
     fetch: ((url: URL | string, { dispatcher: _dispatcher, ...options }: RequestInit & { dispatcher?: unknown }) => parts.fetch(url, options)) as unknown as Configuration['fetch'],
@@ -121,22 +121,22 @@ export function createProvider(parts: ProviderParts): Provider {
     },
     features: {
       devInteractions: { enabled: false },
-      userinfo: { enabled: false }, // the identity check lives at the resource server (identity-check.md)
+      userinfo: { enabled: false }, // the identity check lives at the resource server (docs/identity-check-reference.md)
       rpInitiatedLogout: { enabled: false },
-      // spec §4.6 step 2; RFC 7009 §2.1: a client revokes only its own tokens
+      // docs/protocol.md §4.6 step 2; RFC 7009 §2.1: a client revokes only its own tokens
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       // RFC 7662 §4: a client learns about its own tokens only
       introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
-      // spec §3.1.1 W1. oidc-provider gives a request_uri 60 s, shorter than the spec's 90 s example (Appendix B).
+      // docs/protocol.md §3.1.1 W1. oidc-provider gives a request_uri 60 s, shorter than the spec's 90 s example (Appendix B).
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       dPoP: {
-        enabled: true, // decision D9
+        enabled: true, // docs/decisions-protocol.md D9
         nonceSecret: config.DPOP_NONCE_SECRET ? Buffer.from(config.DPOP_NONCE_SECRET, 'base64url') : randomBytes(32),
-        requireNonce: () => config.DPOP_REQUIRE_NONCE, // RFC 9449 §8, decision D6
+        requireNonce: () => config.DPOP_REQUIRE_NONCE, // RFC 9449 §8, docs/decisions-protocol.md D6
       },
       resourceIndicators: {
         enabled: true,
-        // SMART `aud` is the FHIR base; the access token is always for it (notes §2)
+        // SMART `aud` is the FHIR base; the access token is always for it (docs/oidc-provider-notes.md §2)
         defaultResource: async () => fhirBase,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx, resourceIndicator, client) => {
@@ -154,34 +154,34 @@ export function createProvider(parts: ProviderParts): Provider {
       },
     },
     extraTokenClaims: async (_ctx, token) => {
-      const extra = (token as { extra?: Record<string, unknown> }).extra ?? {}; // notes §4: merge, don't replace
+      const extra = (token as { extra?: Record<string, unknown> }).extra ?? {}; // docs/oidc-provider-notes.md §4: merge, don't replace
       const grantId = (token as { grantId?: string }).grantId;
       const context = grantId ? await parts.grantContext(grantId) : undefined;
       const claims: Record<string, unknown> = { ...extra };
       if (grantId) claims.grant_id = grantId;
       if (context) claims.patient = context.patient;
       if (context?.kind === 'collect') {
-        // for the 3a-P step-up decision (spec §3.1.2 step 3): when the person last logged in at DigiD
+        // for the 3a-P step-up decision (docs/protocol.md §3.1.2 step 3): when the person last logged in at DigiD
         const source = (_ctx.oidc.entities.AuthorizationCode ?? _ctx.oidc.entities.RefreshToken) as { authTime?: number } | undefined;
         if (source?.authTime) claims.auth_time = source.authTime;
       }
       if (context?.kind === 'module') claims.fhirContext = context.launch.resources.map((reference) => ({ reference }));
       // level S: the resource server limits a module token to its fhirContext; a standalone launch's is the person
       if (context?.kind === 'standalone') claims.fhirContext = [{ reference: `Patient/${context.patient}` }];
-      Object.assign(claims, representationClaims(context, extra)); // identity-check.md: `act`, `representation`, `identity_grant`
+      Object.assign(claims, representationClaims(context, extra)); // docs/identity-check-reference.md: `act`, `representation`, `identity_grant`
       return claims;
     },
     ttl: {
       AccessToken: (ctx: KoaContextWithOIDC, _token: unknown, client: { clientId: string }) => (isModule(registrations, client.clientId) ? moduleTtl(ctx, config.ACCESS_TOKEN_TTL) : config.COLLECT_ACCESS_TOKEN_TTL),
       RefreshToken: (ctx: KoaContextWithOIDC, _token: unknown, client: { clientId: string }) => (isModule(registrations, client.clientId) ? moduleTtl(ctx, config.MAX_SESSION) : config.COLLECT_CONSENT_TTL),
-      // spec §4.7: everything of a module launch is gone at max + grace
+      // docs/protocol.md §4.7: everything of a module launch is gone at max + grace
       Grant: (_ctx: unknown, _grant: unknown, client?: { clientId: string }) => (isModule(registrations, client?.clientId) ? config.MAX_SESSION + config.SESSION_GRACE : config.COLLECT_CONSENT_TTL),
       AuthorizationCode: 60,
       IdToken: 300,
       Interaction: 600,
       Session: 3600,
     } as unknown as Configuration['ttl'],
-    rotateRefreshToken: true, // spec §4.7: sliding renewal
+    rotateRefreshToken: true, // docs/protocol.md §4.7: sliding renewal
     renderError: async (ctx, out) => {
       ctx.type = 'html';
       ctx.body = `<!doctype html><title>Error</title><h1>DVA: the request failed</h1><p data-testid="dva-error">${String(out.error).replace(/[<>&"]/g, '')}</p>`;
@@ -189,6 +189,6 @@ export function createProvider(parts: ProviderParts): Provider {
   };
 
   const provider = new Provider(config.DVA_AUTH_URL, configuration);
-  provider.proxy = config.TRUST_PROXY; // notes §1: only behind a TLS-terminating proxy
+  provider.proxy = config.TRUST_PROXY; // docs/oidc-provider-notes.md §1: only behind a TLS-terminating proxy
   return provider;
 }

@@ -1,5 +1,5 @@
 /**
- * Representation (vertegenwoordiging, identity-check.md "Representation in the flows"): who
+ * Representation (vertegenwoordiging, docs/identity-check-reference.md "Representation in the flows"): who
  * acts, and for whom. DigiD's id_token names the person the session is for (`bsn`) and, under a
  * mandate, the representative (`act`); the DVA keeps the person as the patient and the
  * representative as the actor, by pseudonym only, from the login to every token derived from it.
@@ -47,7 +47,7 @@ export function representationClaims(context: GrantContext | undefined, extra: {
 }
 
 /**
- * Safeguard 4.2.4 (identity-check.md): the represented person's identifying data in the token
+ * Safeguard 4.2.4 (docs/identity-check-reference.md): the represented person's identifying data in the token
  * response, so the PGO can compare before any data request. Data minimisation: name and birth
  * date, the fields the matching rules use when no BSN decides; never the BSN.
  */

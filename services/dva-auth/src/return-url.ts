@@ -2,7 +2,7 @@ import { InvalidRequest } from '@koppelmij/core';
 import { isLocalhostName } from '@koppelmij/service-kit';
 
 /**
- * spec §4.5, §8 item 9: a `return_url` must lie under one of the PGO's registered origins and use
+ * docs/protocol.md §4.5, §8 item 9: a `return_url` must lie under one of the PGO's registered origins and use
  * https; plain http only for loopback names, as RFC 8252 §7.3 allows for them. No open redirect.
  */
 export function checkReturnUrl(value: string, allowlist: readonly string[]): void {

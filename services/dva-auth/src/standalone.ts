@@ -9,7 +9,7 @@ import { interactionFormToken } from './form-token.ts';
 import { nothingToConsent, registerLaunchInteraction, type LaunchFlow } from './launch-interaction-routes.ts';
 
 /*
- * Integration level S (spec §5): "a module with data sharing, without a care-provider task", the
+ * Integration level S (docs/protocol.md §5): "a module with data sharing, without a care-provider task", the
  * module's standalone SMART launch at the DVA, with "explicit user consent at the DVA".
  * [impl] (docs/integration-levels.md): no launch code and no Task; the person always logs in at
  * DigiD (there is no launch that could vouch for the browser), then consents per the module's
@@ -60,12 +60,12 @@ export function registerStandalone(app: FastifyInstance, dva: () => DvaAuth): vo
   registerLaunchInteraction(app, dva, STANDALONE);
 }
 
-/** A fresh grant for this launch (spec §4.7 limits count from it) whose context is the person. */
+/** A fresh grant for this launch (docs/protocol.md §4.7 limits count from it) whose context is the person. */
 async function grant(dva: DvaAuth, request: FastifyRequest, reply: FastifyReply, details: InteractionDetails, sub: string, module: ModuleRegistration): Promise<FastifyReply> {
   const patient = dva.patients.bySub(sub);
   if (!patient) return denyInteraction(dva, request, reply, 'unknown person');
   const { config } = dva;
-  // identity-check.md: the representative who chose the person at this launch's DigiD login
+  // docs/identity-check-reference.md: the representative who chose the person at this launch's DigiD login
   const act = await consentRepresentative(dva, details);
   const context = { kind: 'standalone' as const, sub, patient: patient.patientId, audience: module.client_id, started_at: Math.floor(Date.now() / 1000), ...(act && { act }) };
   const grantId = await grantConsent(dva, details, sub, context, config.MAX_SESSION + config.SESSION_GRACE);

@@ -14,7 +14,7 @@ const INVALID = 'subject_token is invalid';
 
 /**
  * Validates a `subject_token` that must be this DVA's collect token issued to `clientId`
- * (security-checklists §2 (5)): signature, `typ`, issuer, audience, expiry (RFC 9068 §4),
+ * (docs/security-checklists.md §2 (5)): signature, `typ`, issuer, audience, expiry (RFC 9068 §4),
  * issued to the requesting client (CVE-2022-1245), not a module or exchanged token
  * (no chaining), grant not revoked. Every failure is `invalid_request` (RFC 8693 §2.2.2, D5).
  */

@@ -25,8 +25,8 @@ type LaunchPrep = Extract<GrantContext, { kind: 'launch-prep' }>;
 
 /**
  * The token-exchange grant that turns the PGO's collect token into a launch code
- * (spec §3.1.1 W7–W8 for 3a-W; §3.1.2 step 2–4 for 3a-P), with every check of
- * security-checklists §2 and spec §8 items 5–9.
+ * (docs/protocol.md §3.1.1 W7–W8 for 3a-W; §3.1.2 step 2–4 for 3a-P), with every check of
+ * docs/security-checklists.md §2 and docs/protocol.md §8 items 5–9.
  */
 export function tokenExchangeGrant(dva: () => DvaAuth, fhir: FhirAccess) {
   const delegation = delegationGrant(dva, fhir); // options 2a and 2b (docs/option-2a-2b.md)
@@ -36,18 +36,18 @@ export function tokenExchangeGrant(dva: () => DvaAuth, fhir: FhirAccess) {
     const { config, launchCodes, audit } = dva();
     const client = ctx.oidc.client!;
     const pgo = dva().pgo(client.clientId);
-    if (!pgo) throw new UnauthorizedClient('client may not exchange tokens'); // checklist §2 (2)
+    if (!pgo) throw new UnauthorizedClient('client may not exchange tokens'); // docs/security-checklists.md §2 (2)
 
     const backchannel = config.LAUNCH_PREP_MODES.some((m) => m.startsWith('backchannel'));
     const request = parseTokenExchangeRequest(ctx.oidc.params as unknown as Record<string, string | string[] | undefined>, {
       subjectTokenTypes: [TOKEN_TYPE.ACCESS_TOKEN],
       actorTokenTypes: [TOKEN_TYPE.LAUNCH_AUTHORIZATION_CODE],
       requestedTokenTypes: backchannel ? [TOKEN_TYPE.LAUNCH_CODE, TOKEN_TYPE.ONE_TIME_CODE, TOKEN_TYPE.ACCESS_TOKEN] : [TOKEN_TYPE.LAUNCH_CODE, TOKEN_TYPE.ONE_TIME_CODE],
-      requireSubjectTokenType: !backchannel, // 3a-P omits it (spec §3.1.2 step 2; switch tokenExchange.requireSubjectTokenType)
+      requireSubjectTokenType: !backchannel, // 3a-P omits it (docs/protocol.md §3.1.2 step 2; switch tokenExchange.requireSubjectTokenType)
     });
     const subject = await verifySubjectToken(request.subject_token, client.clientId, dva());
 
-    // checklist §2 (8): audience = exactly one registered module (or the FHIR base, per switch)
+    // docs/security-checklists.md §2 (8): audience = exactly one registered module (or the FHIR base, per switch)
     if (request.audience.length !== 1) throw new InvalidTarget('exactly one audience is required');
     const targets = request.resource.map((r) => parseFhirResourceTarget(r, { fhirBase: config.DVA_FHIR_URL, patientResource: config.TOKEN_EXCHANGE_PATIENT_RESOURCE })).filter((t): t is FhirResourceTarget => t !== undefined);
     const tasks = targets.filter((t) => t.resourceType === 'Task');
@@ -60,19 +60,19 @@ export function tokenExchangeGrant(dva: () => DvaAuth, fhir: FhirAccess) {
 
     await fhir.assertLaunchable(subject.patient, targets, config.CHECK_ENDPOINT_CLIENT_ID ? moduleClientId : undefined);
     const return_url = request.extra.return_url;
-    if (return_url !== undefined) checkReturnUrl(return_url, pgo.return_url_allowlist); // spec §8 item 9
+    if (return_url !== undefined) checkReturnUrl(return_url, pgo.return_url_allowlist); // docs/protocol.md §8 item 9
 
     const resources = [...tasks, ...targets.filter((t) => t.resourceType !== 'Task')].map((t) => t.reference);
     const { code, expires_in } = await launchCodes.issue(
       {
         sub: subject.sub, patient: subject.patient, audience: moduleClientId, pgo_client_id: client.clientId, resources, return_url,
         correlation: prep?.correlation, subject_grant_id: subject.grant_id, ...(prep?.consented && { consented: true as const }),
-        ...(subject.act && { act: { sub: subject.act.sub } }), // identity-check.md: the launch keeps the representative
+        ...(subject.act && { act: { sub: subject.act.sub } }), // docs/identity-check-reference.md: the launch keeps the representative
       },
       { client_id: moduleClientId },
     );
     await audit.record({ type: 'token-exchange.launch-code', client_id: client.clientId, sub: subject.sub, audience: moduleClientId, resources, outcome: 'success' });
-    // spec §3.1.1 W8: the launch code rides in access_token, but it is no access token (token_type N_A)
+    // docs/protocol.md §3.1.1 W8: the launch code rides in access_token, but it is no access token (token_type N_A)
     // the older alias is answered in its own name; a 3a-P request for an access token gets a launch code, and is told so
     const issued_token_type = request.requested_token_type === TOKEN_TYPE.ONE_TIME_CODE ? TOKEN_TYPE.ONE_TIME_CODE : TOKEN_TYPE.LAUNCH_CODE;
     ctx.body = tokenExchangeResponse({ access_token: code, issued_token_type, token_type: TOKEN_TYPE_N_A, expires_in });
@@ -90,7 +90,7 @@ export function tokenExchangeGrant(dva: () => DvaAuth, fhir: FhirAccess) {
     return audience;
   }
 
-  /** 3a-W: the actor token is the code from the PGO's PAR leg (spec §3.1.1 W7; §8 items 5–6). */
+  /** 3a-W: the actor token is the code from the PGO's PAR leg (docs/protocol.md §3.1.1 W7; §8 items 5–6). */
   async function redeemLaunchAuthorizationCode(request: TokenExchangeRequest, subject: SubjectToken, moduleClientId: string): Promise<LaunchPrep> {
     const { config, provider } = dva();
     if (!config.LAUNCH_PREP_MODES.includes('par-cookie')) throw new InvalidRequest('unsupported actor_token_type');
@@ -104,11 +104,11 @@ export function tokenExchangeGrant(dva: () => DvaAuth, fhir: FhirAccess) {
     if (prep?.kind !== 'launch-prep' || prep.sub !== subject.sub || prep.audience !== moduleClientId) throw new InvalidRequest(INVALID_ACTOR);
     // decision I40: the same representative (or none) as the collect token, like D7's DigiD step
     if (prep.act?.sub !== subject.act?.sub) throw new InvalidRequest(INVALID_ACTOR);
-    await code.consume(); // atomic in the store adapter (decision D12): the loser gets invalid_grant
+    await code.consume(); // atomic in the store adapter (docs/decisions-protocol.md D12): the loser gets invalid_grant
     return prep;
   }
 
-  /** 3a-P: a pure back-channel exchange; the optional step-up (spec §3.1.2 step 3) behind a switch. */
+  /** 3a-P: a pure back-channel exchange; the optional step-up (docs/protocol.md §3.1.2 step 3) behind a switch. */
   async function backchannelPreparation(request: TokenExchangeRequest, subject: SubjectToken): Promise<undefined> {
     const { config } = dva();
     if (request.actor_token !== undefined || !config.LAUNCH_PREP_MODES.some((m) => m.startsWith('backchannel'))) throw new InvalidRequest('unsupported actor_token_type');

@@ -9,11 +9,11 @@ import { representationResponse } from './representation.ts';
 type Body = Record<string, unknown>;
 
 /**
- * Koa post-middlewares on oidc-provider (notes §2: the only way to shape the token response):
+ * Koa post-middlewares on oidc-provider (docs/oidc-provider-notes.md §2: the only way to shape the token response):
  * - token: SMART launch context (`patient`, `fhirContext`, …, `return_url`) per the switches
- *   (decisions D10, D11), and the full granted scope (notes gotcha 4);
+ *   (docs/decisions-protocol.md D10, D11), and the full granted scope (docs/oidc-provider-notes.md gotcha 4);
  * - revocation: JWT access tokens are not stored, so revoking one revokes its grant, which
- *   takes the refresh token with it (spec §4.6 step 2) and reaches dva-fhir through the store;
+ *   takes the refresh token with it (docs/protocol.md §4.6 step 2) and reaches dva-fhir through the store;
  * - introspection: JWT access tokens are answered from their own claims (RFC 7662 §2.2).
  * oidc-provider refuses every JWT at those two endpoints (`unsupported_token_type`, after client
  * authentication); the hooks answer those requests instead.
@@ -34,7 +34,7 @@ export function installTokenHooks(provider: Provider, dva: () => DvaAuth): void 
 
 /**
  * RFC 6749 §5.2: a grant type the client is not registered for is `unauthorized_client`
- * (security-checklists §2 (2)); oidc-provider answers `invalid_request`.
+ * (docs/security-checklists.md §2 (2)); oidc-provider answers `invalid_request`.
  */
 function grantTypeNotAllowed(ctx: KoaContextWithOIDC): void {
   const body = ctx.body as Body | undefined;
@@ -64,7 +64,7 @@ async function shapeTokenResponse(ctx: KoaContextWithOIDC, dva: DvaAuth): Promis
   } else if (context?.kind === 'collect' || context?.kind === 'standalone') {
     body.patient = config.PATIENT_FORMAT === 'reference' ? `Patient/${context.patient}` : context.patient;
   }
-  Object.assign(body, representationResponse(context, dva)); // identity-check.md: `act`, safeguard 4.2.4
+  Object.assign(body, representationResponse(context, dva)); // docs/identity-check-reference.md: `act`, safeguard 4.2.4
 }
 
 async function verifyOwnAccessToken(token: unknown, dva: DvaAuth): Promise<AccessTokenClaims | undefined> {

@@ -8,7 +8,7 @@ type Details = Awaited<ReturnType<DvaAuth['provider']['interactionDetails']>>;
 /** A page in the DVA's style. */
 export const layout = (title: string, body: SafeHtml): string => page(title, body, { service: 'DVA (zorgaanbieder)', accent: '#00695c' });
 
-/** The consent screen: which client wants what, for whom (spec §2, §3.1.1 W13 "consent screen"). */
+/** The consent screen: which client wants what, for whom (docs/protocol.md §2, §3.1.1 W13 "consent screen"). */
 export function consentPage(dva: DvaAuth, details: Details, clientId: string): string {
   const registration = dva.module(clientId) ?? dva.pgo(clientId);
   const name = registration?.client_name ?? clientId;

@@ -43,7 +43,7 @@ export interface DvaFhirDeps {
 }
 
 /**
- * Builds the DVA FHIR resource server (the policy enforcement point of spec §1.2, §4.1, §8
+ * Builds the DVA FHIR resource server (the policy enforcement point of docs/protocol.md §1.2, §4.1, §8
  * items 19–23): discovery without a token, every data route behind access-token and DPoP
  * verification, scope, compartment and launch-context checks.
  */
@@ -113,7 +113,7 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
         protectedScope.addHook('onResponse', async (request, reply) => {
           request.log.info({ audit: auditEvent(request, reply.statusCode) }, 'fhir access');
         });
-        // identity-check.md: the endpoint itself is reachable before the check; every data route is gated
+        // docs/identity-check-reference.md: the endpoint itself is reachable before the check; every data route is gated
         registerUserinfoRoute(protectedScope, { config, data, policy, identity, trail: new AuditTrail(store) });
         await protectedScope.register(async (gated) => {
           registerAuditEvents(gated, { data, store, fhirBase: config.fhirUrl });

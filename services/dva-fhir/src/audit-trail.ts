@@ -1,5 +1,5 @@
 /**
- * The DVA's audit trail in the shared store (security-checklists §2 (14)): events the resource
+ * The DVA's audit trail in the shared store (docs/security-checklists.md §2 (14)): events the resource
  * server adds to the trail dva-auth keeps, so the DVA, whose two halves share one store
  * (architecture.md "Shared state"), has one trail. The keys are dva-auth's `AuditLog`'s:
  * `audit:seq` counts, `audit:event:<n>` holds an event for a day. Never a token or an

@@ -1,6 +1,6 @@
 /**
  * Authentication of every data request: the access token (RFC 9068 §4), its DPoP binding
- * (RFC 9449 §7; security-checklists §1.3) and grant revocation (spec §8 item 17).
+ * (RFC 9449 §7; docs/security-checklists.md §1.3) and grant revocation (docs/protocol.md §8 item 17).
  */
 import { verifyJwtAccessToken, type AccessTokenClaims, type VerifyJwtAccessTokenOptions } from '@koppelmij/core/access-token';
 import { verifyResourceRequest, type DpopNonces, type VerifiedResourceRequest } from '@koppelmij/core/dpop';
@@ -29,7 +29,7 @@ export type Authenticator = (request: FastifyRequest) => Promise<VerifiedResourc
 /** Builds the {@link Authenticator} for one configuration. */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const verifyAccessToken = async (token: string): Promise<AccessTokenClaims> => {
-    // RFC 9068 §4: typ, signature, iss, aud, exp. The launch code is opaque (spec §8 item 19), never a JWT, and fails here.
+    // RFC 9068 §4: typ, signature, iss, aud, exp. The launch code is opaque (docs/protocol.md §8 item 19), never a JWT, and fails here.
     const claims = await verifyJwtAccessToken(token, {
       key: options.key,
       issuer: options.issuer,
@@ -40,7 +40,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       // the authorization server's keys could not be had (network, timeout): the server's problem, not the token's
       throw new FhirError(503, 'transient', 'the authorization server is unavailable; try again later');
     });
-    // security-checklists §1.3 (3) "not revoked"; spec §4.7, §8 item 17. `createOidcAdapter` marks a
+    // docs/security-checklists.md §1.3 (3) "not revoked"; docs/protocol.md §4.7, §8 item 17. `createOidcAdapter` marks a
     // revoked grant (RFC 7009, refresh-token reuse, session end), which revokes each of its tokens here
     if (typeof claims.grant_id === 'string' && (await options.store.get(revokedGrantKey(claims.grant_id))) !== undefined) {
       throw new InvalidToken('The access token has been revoked');

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import type { IdentityField } from '@koppelmij/core/identity';
 import { base64urlSecret, commonVariables, flagVariable, httpUrl, loadConfig, portVariable, resolveFromRoot } from '@koppelmij/service-kit';
 
-/** The Task status lifecycle (spec §4.8 [impl]: "a configurable transition table"). */
+/** The Task status lifecycle (docs/protocol.md §4.8 [impl]: "a configurable transition table"). */
 export type TaskTransitions = Readonly<Record<string, readonly string[]>>;
 
 /**
  * Default lifecycle: the IG's typical `requested → received → accepted → in-progress → completed`
  * (or `failed`, `cancelled`), with `received` optional so the proposed enforced lifecycle
- * without it also holds (spec §4.8 [CONFLICT]).
+ * without it also holds (docs/protocol.md §4.8 [CONFLICT]).
  */
 export const DEFAULT_TASK_TRANSITIONS: TaskTransitions = {
   requested: ['received', 'accepted', 'in-progress', 'cancelled'],
@@ -38,21 +38,21 @@ export interface DvaFhirConfig {
   rateLimits?: string;
   /** The registrations file: what the DVA's clients use, for the SMART discovery document (docs/decisions.md I102) and CORS origins (I57). */
   registrationsFile: string;
-  /** decision D9: refuse unbound (Bearer) access tokens. */
+  /** docs/decisions-protocol.md D9: refuse unbound (Bearer) access tokens. */
   dpopRequired: boolean;
   /** Shared secret for RS-issued DPoP nonces (RFC 9449 §9); no nonces when absent. */
   dpopNonceSecret?: Uint8Array;
   taskTransitions: TaskTransitions;
   /** Clients whose tokens use `system/` scopes without a patient compartment. */
   systemClients: readonly string[];
-  /** spec §4.1 [impl]: module tokens may also read the launch Tasks' directly referenced resources. */
+  /** docs/protocol.md §4.1 [impl]: module tokens may also read the launch Tasks' directly referenced resources. */
   launchContextReferences: boolean;
-  /** identity-check.md: the identity-check endpoint and the gate (docs/identity-check.md). */
+  /** docs/identity-check-reference.md: the identity-check endpoint and the gate (docs/identity-check.md). */
   identityCheck: IdentityCheckConfig;
   logLevel: string;
 }
 
-/** The switches of identity-check.md ("Switches") that the resource server owns. */
+/** The switches of docs/identity-check-reference.md ("Switches") that the resource server owns. */
 export interface IdentityCheckConfig {
   /** For which tokens the check is required: `representation` (default), `always`, or `off` (never). */
   when: 'off' | 'representation' | 'always';

@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export interface ChallengeOptions {
   /** The DPoP proof algorithms accepted (RFC 9449 §7.1 `algs`). */
   algs: readonly string[];
-  /** decision D9: when DPoP is mandatory, the Bearer scheme is not offered. */
+  /** docs/decisions-protocol.md D9: when DPoP is mandatory, the Bearer scheme is not offered. */
   dpopRequired: boolean;
 }
 
@@ -19,7 +19,7 @@ export interface ChallengeOptions {
  *   (RFC 6750 §3, RFC 9449 §7.1: no error code without credentials);
  * - credentials sent with `Bearer`: the RFC 6750 §3.1 error, plus the DPoP challenge so the
  *   client learns DPoP is available (RFC 9449 §7.2);
- * - otherwise the DPoP challenge with the error (security-checklists §1.3 (7)).
+ * - otherwise the DPoP challenge with the error (docs/security-checklists.md §1.3 (7)).
  */
 export function challenges(request: FastifyRequest, error: OAuthError, options: ChallengeOptions): string[] {
   const params = { algs: options.algs };

@@ -1,5 +1,5 @@
 /**
- * The identity check under representation (identity-check.md): is the person whose dossier is
+ * The identity check under representation (docs/identity-check-reference.md): is the person whose dossier is
  * open in the PGO the patient bound to the token? State per collect grant in the shared store
  * (the attempt counter, the match, the lock), so it holds across instances and across the
  * grant's refreshed and derived tokens; the gate that keeps data back until `match`.
@@ -24,7 +24,7 @@ import type { Access } from './policy.ts';
 
 const BSN_SYSTEM = 'http://fhir.nl/fhir/NamingSystem/bsn';
 
-/** The gate's one answer, for "not yet checked" and "locked" alike (identity-check.md "Gate"). */
+/** The gate's one answer, for "not yet checked" and "locked" alike (docs/identity-check-reference.md "Gate"). */
 export const IDENTITY_CHECK_REQUIRED = 'identity check required';
 
 /** How the check applies to one token (docs/identity-check.md "Which tokens"). */
@@ -100,7 +100,7 @@ export class IdentityCheck {
   }
 
   /**
-   * The gate in front of every data route (identity-check.md "Gate").
+   * The gate in front of every data route (docs/identity-check-reference.md "Gate").
    *
    * @throws FhirError 403 `security` "identity check required"
    */
@@ -132,7 +132,7 @@ export class IdentityCheck {
     const locked = (await Promise.all(lockKeys.map((k) => this.#store.get(k)))).some((l) => l !== undefined);
     const exhausted = attempt > attempts;
     const identity: IdentityMatchResult = locked || exhausted ? 'mismatch' : compared;
-    // identity-check.md: "A mismatch locks the token"; separate keys, so a late match never lifts a lock
+    // docs/identity-check-reference.md: "A mismatch locks the token"; separate keys, so a late match never lifts a lock
     if (identity === 'mismatch') await this.#store.set(keys.locked, 1, ttl);
     else if (identity === 'match') await this.#store.set(keys.matched, 1, ttl);
     const reason = locked ? 'locked' : exhausted ? 'attempts exhausted' : undefined;

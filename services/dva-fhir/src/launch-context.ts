@@ -1,12 +1,12 @@
 /**
- * The launch context of a module token (spec §4.1): the resources named in its `fhirContext`
- * claim (the Task and the other `resource=` values of the token exchange, spec §4.2) and,
+ * The launch context of a module token (docs/protocol.md §4.1): the resources named in its `fhirContext`
+ * claim (the Task and the other `resource=` values of the token exchange, docs/protocol.md §4.2) and,
  * behind the LAUNCH_CONTEXT_REFERENCES switch, the resources the launch Tasks reference directly.
  */
 import type { FhirData } from './data/fhir-data.ts';
 import { isObject, localReference, references, type FhirResource } from './data/resource.ts';
 
-/** Task → ActivityDefinition, the launch link (spec §6.1, §6.2). */
+/** Task → ActivityDefinition, the launch link (docs/protocol.md §6.1, §6.2). */
 export const INSTANTIATES_EXTENSION = 'http://vzvz.nl/fhir/StructureDefinition/instantiates';
 
 /**
@@ -25,7 +25,7 @@ export function launchResources(fhirContext: unknown, fhirBase: string): Set<str
 }
 
 /**
- * The ActivityDefinition a Task instantiates, as `ActivityDefinition/<id>` (spec §6.6): the
+ * The ActivityDefinition a Task instantiates, as `ActivityDefinition/<id>` (docs/protocol.md §6.6): the
  * `instantiates` extension first, then `Task.instantiatesCanonical`, which is either a relative
  * reference or an absolute canonical matched against `ActivityDefinition.url`.
  */
@@ -46,7 +46,7 @@ export async function instantiatedActivityDefinition(task: FhirResource, data: F
 
 /**
  * Everything a module token may read: its launch resources and, when `withReferences`, what the
- * launch Tasks reference directly (spec §4.1 [impl]): `for` and `owner` (the Patient), `basedOn`
+ * launch Tasks reference directly (docs/protocol.md §4.1 [impl]): `for` and `owner` (the Patient), `basedOn`
  * and `focus` (ServiceRequests), the instantiated ActivityDefinition, and `input` references
  * (e.g. the Questionnaire of a questionnaire task).
  */

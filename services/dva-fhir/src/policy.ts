@@ -1,11 +1,11 @@
 /**
- * Who may do what with which resource (spec §4.1; §8 items 20–22). Authentication (token,
+ * Who may do what with which resource (docs/protocol.md §4.1; §8 items 20–22). Authentication (token,
  * DPoP, revocation) happened before; this decides on the verified claims.
  *
  * Three kinds of token:
  * - **system**: a `client_id` listed in SYSTEM_CLIENTS (e.g. dva-auth itself); `system/` scopes, no compartment.
- * - **collect**: a patient token without `fhirContext` (the PGO's); reads the patient's compartment, never writes (§8 item 22).
- * - **module**: a patient token with `fhirContext`; limited to its launch context (§4.1, §8 item 20).
+ * - **collect**: a patient token without `fhirContext` (the PGO's); reads the patient's compartment, never writes (docs/protocol.md §8 item 22).
+ * - **module**: a patient token with `fhirContext`; limited to its launch context (§4.1, docs/protocol.md §8 item 20).
  *
  * 403 or 404. A request the token may never make, whatever the data (a missing scope, a write by a
  * collect token, a create for another patient), is 403: deciding it reveals nothing. A resource
@@ -28,7 +28,7 @@ export interface Access {
   kind: 'system' | 'collect' | 'module';
   /** The patient compartment (collect and module tokens): the Patient's logical id. */
   patient?: string;
-  /** Module tokens: the `Task/<id>` references of the launch, the only Tasks it may change (spec §4.1, §4.8). */
+  /** Module tokens: the `Task/<id>` references of the launch, the only Tasks it may change (docs/protocol.md §4.1, §4.8). */
   launchTasks?: ReadonlySet<string>;
   /** Module tokens: the launch resources plus, by switch, the launch Tasks' directly referenced resources. */
   readable?: ReadonlySet<string>;
@@ -40,7 +40,7 @@ export interface PolicyOptions {
   launchContextReferences: boolean;
 }
 
-/** What a module may create (spec §4.8: a measurement or a questionnaire answer). */
+/** What a module may create (docs/protocol.md §4.8: a measurement or a questionnaire answer). */
 const MODULE_CREATES = new Set(['Observation', 'QuestionnaireResponse']);
 
 export class Policy {
@@ -89,7 +89,7 @@ export class Policy {
   visible(access: Access, resource: FhirResource): boolean {
     if (access.kind === 'system') return true;
     if (!this.inCompartment(resource, access.patient!)) return false;
-    // spec §4.1, §8 item 20: a module token reaches only its launch context
+    // docs/protocol.md §4.1, §8 item 20: a module token reaches only its launch context
     return access.kind !== 'module' || access.readable!.has(`${resource.resourceType}/${resource.id}`);
   }
 
@@ -101,7 +101,7 @@ export class Policy {
   /**
    * Whether this kind of token may make this kind of write at all: AuditEvents are only created,
    * by system tokens; collect tokens never write
-   * (spec §8 item 22); modules change a Task only by PATCH (spec §4.8); system tokens are
+   * (docs/protocol.md §8 item 22); modules change a Task only by PATCH (docs/protocol.md §4.8); system tokens are
    * limited by scope alone.
    *
    * @throws FhirError 403 `forbidden`
@@ -117,7 +117,7 @@ export class Policy {
   }
 
   /**
-   * spec §4.8: a module creates results (an Observation, a QuestionnaireResponse) for its
+   * docs/protocol.md §4.8: a module creates results (an Observation, a QuestionnaireResponse) for its
    * patient and nothing else.
    *
    * @throws FhirError 403 `forbidden`
@@ -130,7 +130,7 @@ export class Policy {
   }
 
   /**
-   * spec §4.1, §8 item 20: a module PATCHes only a Task of its launch (a Task it may merely
+   * docs/protocol.md §4.1, §8 item 20: a module PATCHes only a Task of its launch (a Task it may merely
    * read, e.g. under a system token, is not enough). Call after {@link visible}.
    *
    * @throws FhirError 403 `forbidden`
@@ -142,7 +142,7 @@ export class Policy {
   }
 }
 
-/** The `patient` claim as a logical id: SMART's bare id, or `Patient/<id>` (decision D10). */
+/** The `patient` claim as a logical id: SMART's bare id, or `Patient/<id>` (docs/decisions-protocol.md D10). */
 function patientId(claim: unknown): string | undefined {
   if (typeof claim !== 'string') return undefined;
   const id = claim.startsWith('Patient/') ? claim.slice('Patient/'.length) : claim;

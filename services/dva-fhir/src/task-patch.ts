@@ -1,12 +1,12 @@
 /**
- * Task status changes by the module (spec §4.8): a FHIRPath Patch (FHIR R4 §3.1.0.6.2,
- * "FHIRPath Patch") of which exactly two operations are allowed (spec §8 item 21 [impl]):
+ * Task status changes by the module (docs/protocol.md §4.8): a FHIRPath Patch (FHIR R4 §3.1.0.6.2,
+ * "FHIRPath Patch") of which exactly two operations are allowed (docs/protocol.md §8 item 21 [impl]):
  *
  * - `replace` at `Task.status` with a `valueCode`, along the configured lifecycle;
  * - `add` at `Task`, name `output`, a value with parts `type` and `valueReference`.
  *
  * A body that is not a well-formed FHIRPath Patch is 400; a well-formed operation that is not
- * allowed, or a forbidden transition, is 422 `business-rule` (spec §4.8).
+ * allowed, or a forbidden transition, is 422 `business-rule` (docs/protocol.md §4.8).
  */
 import { FhirError } from '@koppelmij/core/errors';
 import type { TaskTransitions } from './config.ts';
@@ -47,7 +47,7 @@ export function applyTaskPatch(task: FhirResource, body: unknown, transitions: T
     } else if (operation.type === 'add' && operation.path === 'Task' && operation.name === 'output') {
       addOutput(patched, operation);
     } else {
-      // spec §8 item 21: nothing but Task.status and Task.output
+      // docs/protocol.md §8 item 21: nothing but Task.status and Task.output
       throw forbidden(`${operation.type} at ${operation.path} is not allowed`);
     }
   }
@@ -60,7 +60,7 @@ function replaceStatus(task: FhirResource, operation: Operation, transitions: Ta
   if (typeof to !== 'string') throw malformed('Task.status takes a valueCode');
   if (!TASK_STATUS.has(to)) throw new FhirError(400, 'value', 'unknown Task status');
   const from = typeof task.status === 'string' ? task.status : '';
-  // spec §4.8: "422 for a transition the DVA's business rules forbid"
+  // docs/protocol.md §4.8: "422 for a transition the DVA's business rules forbid"
   const allowed = Object.hasOwn(transitions, from) ? transitions[from]! : [];
   if (!allowed.includes(to)) throw forbidden(`Task status may not change from ${from || '(none)'} to ${to}`);
   task.status = to;
@@ -80,7 +80,7 @@ function addOutput(task: FhirResource, operation: Operation): void {
   }
   const names = Object.keys(output).sort().join(',');
   if (names !== 'type,valueReference') {
-    // spec §4.8: an output is a `type` and a `valueReference` to the result resource
+    // docs/protocol.md §4.8: an output is a `type` and a `valueReference` to the result resource
     throw forbidden('Task.output must consist of type and valueReference');
   }
   if (!isObject(output.type)) throw malformed('Task.output.type must be a CodeableConcept');

@@ -5,7 +5,7 @@ import { revokedGrantKey } from '@koppelmij/core';
 import { body, FHIR, generateDpopKey, harness, issueCode, type Harness } from './support.ts';
 
 // Each test: the exact status, OperationOutcome issue code and challenge (RFC 6750 §3, RFC 9449 §7.1).
-describe('dva-fhir authentication (spec §8 items 19, 23; security-checklists §1.3)', () => {
+describe('dva-fhir authentication (docs/protocol.md §8 items 19, 23; docs/security-checklists.md §1.3)', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness();
@@ -41,7 +41,7 @@ describe('dva-fhir authentication (spec §8 items 19, 23; security-checklists §
     invalidToken(await h.request('GET', 'Task/task-3a', 'not.a.jwt'));
   });
 
-  it('rejects a launch code (opaque 256-bit value, token_type N_A) as a Bearer token (§8 item 19)', async () => {
+  it('rejects a launch code (opaque 256-bit value, token_type N_A) as a Bearer token (docs/protocol.md §8 item 19)', async () => {
     invalidToken(await h.request('GET', 'Task/task-3a', randomToken()));
   });
 
@@ -66,7 +66,7 @@ describe('dva-fhir authentication (spec §8 items 19, 23; security-checklists §
     expect(response.headers['www-authenticate']?.[0]).toContain('error_description="The access token expired"');
   });
 
-  it('rejects a token whose grant was revoked (spec §8 item 17)', async () => {
+  it('rejects a token whose grant was revoked (docs/protocol.md §8 item 17)', async () => {
     const token = await h.token({ grant_id: 'grant-revoked' });
     expect((await h.request('GET', 'Task/task-3a', token)).statusCode).toBe(200);
     await h.store.set(revokedGrantKey('grant-revoked'), 1, 60);
@@ -102,7 +102,7 @@ describe('dva-fhir authentication (spec §8 items 19, 23; security-checklists §
       expect(response.statusCode).toBe(200);
     });
 
-    it('rejects a bound token presented as Bearer (§7.2, §8 item 23)', async () => {
+    it('rejects a bound token presented as Bearer (§7.2, docs/protocol.md §8 item 23)', async () => {
       const key = await generateDpopKey();
       const response = await h.request('GET', 'Task/task-3a', await h.token({ cnf: { jkt: key.jkt } }));
       expect(response.statusCode).toBe(401);
@@ -149,7 +149,7 @@ describe('dva-fhir authentication (spec §8 items 19, 23; security-checklists §
   });
 });
 
-describe('dva-fhir with DPOP_REQUIRED and RS nonces (decision D9, RFC 9449 §9)', () => {
+describe('dva-fhir with DPOP_REQUIRED and RS nonces (docs/decisions-protocol.md D9, RFC 9449 §9)', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness({ DPOP_REQUIRED: 'true', DPOP_NONCE_SECRET: Buffer.alloc(32, 7).toString('base64url') });

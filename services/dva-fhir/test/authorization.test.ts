@@ -4,7 +4,7 @@ import { body, harness, issueCode, KOOS, type Harness } from './support.ts';
 type Bundle = { type: string; total: number; entry: Array<{ fullUrl: string; resource: { resourceType: string; id: string } }> };
 const ids = (response: { json(): unknown }) => (response.json() as Bundle).entry.map((e) => e.resource.id);
 
-describe('dva-fhir reads and searches (spec §1.2, §4.1, §8 item 20)', () => {
+describe('dva-fhir reads and searches (docs/protocol.md §1.2, §4.1, §8 item 20)', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness();
@@ -88,7 +88,7 @@ describe('dva-fhir reads and searches (spec §1.2, §4.1, §8 item 20)', () => {
     });
   });
 
-  describe('module token (launch context, spec §4.1)', () => {
+  describe('module token (launch context, docs/protocol.md §4.1)', () => {
     it('reads its launch Task and the directly referenced resources', async () => {
       const token = await h.moduleToken('task-3a');
       for (const path of ['Task/task-3a', 'Patient/pat-van-duinen', 'ServiceRequest/sr-diabetes', 'ActivityDefinition/ad-3a']) {
@@ -105,7 +105,7 @@ describe('dva-fhir reads and searches (spec §1.2, §4.1, §8 item 20)', () => {
       expect((await h.request('GET', 'Questionnaire/q-leefstijl', await h.moduleToken('task-3a'))).statusCode).toBe(404);
     });
 
-    it('cannot read a Task of the same patient outside its fhirContext (§8 item 20)', async () => {
+    it('cannot read a Task of the same patient outside its fhirContext (docs/protocol.md §8 item 20)', async () => {
       const response = await h.request('GET', 'Task/task-1', await h.moduleToken('task-3a'));
       expect(response.statusCode).toBe(404);
       expect(issueCode(response)).toBe('not-found');

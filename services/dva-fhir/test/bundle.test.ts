@@ -21,7 +21,7 @@ const CLIENT_ID = 'http://medmij.nl/fhir/StructureDefinition/ext-ClientID';
 
 const ext = (r: FhirResource | undefined, url: string) => (r?.extension as Array<Record<string, unknown>> | undefined)?.find((e) => e.url === url);
 
-/** spec §6.6: Task → ActivityDefinition → Endpoint. */
+/** docs/protocol.md §6.6: Task → ActivityDefinition → Endpoint. */
 async function launchChain(taskId: string) {
   const task = (await data.read('Task', taskId))!;
   const adRef = (await instantiatedActivityDefinition(task, data, config.fhirUrl))!;
@@ -36,7 +36,7 @@ describe('demo FHIR bundle', () => {
     PGO_URL: 'http://pgo.test', DVA_AUTH_URL: 'http://dva.test', DVA_FHIR_URL: config.fhirUrl, MODULE_URL: 'http://module.test:4300', DIGID_URL: 'http://digid.test',
   });
 
-  // every Task-launched module; a level-S module is launched standalone and has no Task (spec §5)
+  // every Task-launched module; a level-S module is launched standalone and has no Task (docs/protocol.md §5)
   it.each(registrations.modules.filter((m) => m.launch_option !== undefined).map((m) => [m.client_id, m.launch_option] as const))(
     'has a requested Task for Tom launching %s (option %s) through its own AD and active Endpoint',
     async (clientId) => {
@@ -54,7 +54,7 @@ describe('demo FHIR bundle', () => {
     expect((await launchChain('task-3b')).ad?.url).toBe(canonical[0]!.instantiatesCanonical);
   });
 
-  it('has a Task whose Endpoint is inactive (the PGO\'s error path, §8 item 25)', async () => {
+  it('has a Task whose Endpoint is inactive (the PGO\'s error path, docs/protocol.md §8 item 25)', async () => {
     expect((await launchChain('task-inactive')).endpoint.status).toBe('off');
   });
 

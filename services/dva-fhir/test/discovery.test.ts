@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDvaFhirConfig } from '../src/index.ts';
 import { body, harness, issueCode, type Harness } from './support.ts';
 
-describe('dva-fhir discovery (spec §1.1 Discovery; FHIR R4 §3.1.0.11)', () => {
+describe('dva-fhir discovery (docs/protocol.md §1.1 Discovery; FHIR R4 §3.1.0.11)', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness();
@@ -46,7 +46,7 @@ describe('dva-fhir discovery (spec §1.1 Discovery; FHIR R4 §3.1.0.11)', () => 
     const task = rest.resource.find((r) => r.type === 'Task')!;
     expect(task.interaction.map((i) => i.code)).toContain('patch');
     expect(task.searchParam.map((p) => p.name)).toEqual(expect.arrayContaining(['_id', 'owner', 'patient']));
-    expect(rest.resource).toHaveLength(12); // the eleven of spec §6.5 and AuditEvent (docs/decisions.md I93)
+    expect(rest.resource).toHaveLength(12); // the eleven of docs/protocol.md §6.5 and AuditEvent (docs/decisions.md I93)
     expect(rest.resource.find((r) => r.type === 'AuditEvent')!.interaction.map((i) => i.code)).toEqual(['read', 'search-type']);
   });
 

@@ -11,12 +11,12 @@ import type { Access } from '../src/policy.ts';
 import { loadDvaFhirConfig } from '../src/index.ts';
 import { body, generateDpopKey, harness, issueCode, type Harness } from './support.ts';
 
-// identity-check.md: the person whose dossier is open in the PGO, as the PGO sends it
+// docs/identity-check-reference.md: the person whose dossier is open in the PGO, as the PGO sends it
 const TOM = { bsn: '999990020', family: 'van Duinen', given: ['Erik'], birthDate: '1961-08-02' };
 const KOOS = { bsn: '999990032', family: 'de Groot', given: ['Jacobus', 'Hendrik'], birthDate: '1952-11-23' };
 const UNIFORM_MISMATCH = { identity: 'mismatch', attemptsLeft: 0 };
 
-describe('the identity-check endpoint and the gate (identity-check.md)', () => {
+describe('the identity-check endpoint and the gate (docs/identity-check-reference.md)', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness();

@@ -32,7 +32,7 @@ async function forbidden(f: () => unknown) {
 }
 
 describe('Policy', () => {
-  it('accepts the patient claim as a bare id or as Patient/<id> (decision D10)', async () => {
+  it('accepts the patient claim as a bare id or as Patient/<id> (docs/decisions-protocol.md D10)', async () => {
     expect((await policy.access(claims({ patient: 'p1' }))).patient).toBe('p1');
     expect((await policy.access(claims({ patient: 'Patient/p1' }))).patient).toBe('p1');
   });
@@ -53,7 +53,7 @@ describe('Policy', () => {
     expect(policy.inCompartment(resources[3]!, 'p3')).toBe(false);
   });
 
-  it('lets a module read a Task its launch Task references, but PATCH only the launch Task (§8 item 20)', async () => {
+  it('lets a module read a Task its launch Task references, but PATCH only the launch Task (docs/protocol.md §8 item 20)', async () => {
     const access = await policy.access(claims({ fhirContext: [{ reference: 'Task/launch' }] }));
     expect(policy.visible(access, resources[1]!)).toBe(true);
     expect(() => policy.assertMayPatch(access, resources[2]!)).not.toThrow();

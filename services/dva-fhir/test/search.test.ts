@@ -42,7 +42,7 @@ describe('search parameters (FHIR R4 §3.1.1)', () => {
     ['_count=10&_id=task-1', true],
   ])('Task?%s matches: %s', (query, expected) => expect(hit(query)).toBe(expected));
 
-  it('matches ActivityDefinition?url= on the canonical url (spec §6.6)', () => {
+  it('matches ActivityDefinition?url= on the canonical url (docs/protocol.md §6.6)', () => {
     const ad: FhirResource = { resourceType: 'ActivityDefinition', id: 'ad', url: 'https://modules.example.nl/fhir/ActivityDefinition/x' };
     expect(hit('url=https://modules.example.nl/fhir/ActivityDefinition/x', ad, 'ActivityDefinition')).toBe(true);
     expect(hit('url=https://modules.example.nl/fhir/ActivityDefinition/y', ad, 'ActivityDefinition')).toBe(false);

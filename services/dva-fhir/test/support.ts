@@ -107,7 +107,7 @@ export function issueCode(response: LightMyRequestResponse): string | undefined 
   return body(response).issue?.[0]?.code;
 }
 
-/** A FHIRPath Patch replacing Task.status (spec §4.8). */
+/** A FHIRPath Patch replacing Task.status (docs/protocol.md §4.8). */
 export function statusPatch(status: string): Record<string, unknown> {
   return {
     resourceType: 'Parameters',

@@ -20,7 +20,7 @@ function rejects(body: unknown, status: number, code: string, from = 'requested'
   expect(error).toMatchObject({ status, outcome: { issue: [{ code }] } });
 }
 
-describe('applyTaskPatch (spec §4.8, FHIRPath Patch)', () => {
+describe('applyTaskPatch (docs/protocol.md §4.8, FHIRPath Patch)', () => {
   it('replaces the status along the lifecycle, sets lastModified and leaves the input alone', () => {
     const input = task();
     const now = new Date('2026-01-01T00:00:00Z');
@@ -51,7 +51,7 @@ describe('applyTaskPatch (spec §4.8, FHIRPath Patch)', () => {
     ['replace of Task.description', operation({ name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Task.description' }, { name: 'value', valueString: 'x' })],
     ['add of Task.note', operation({ name: 'type', valueCode: 'add' }, { name: 'path', valueString: 'Task' }, { name: 'name', valueString: 'note' }, { name: 'value', valueString: 'x' })],
     ['replace of Task.status with a name', operation({ name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Task.status' }, { name: 'name', valueString: 'x' }, { name: 'value', valueCode: 'accepted' })],
-  ])('answers 422 business-rule for a %s (§8 item 21)', (_, body) => rejects(body, 422, 'business-rule'));
+  ])('answers 422 business-rule for a %s (docs/protocol.md §8 item 21)', (_, body) => rejects(body, 422, 'business-rule'));
 
   it.each([
     ['a Task instead of Parameters', { resourceType: 'Task' }],

@@ -24,7 +24,7 @@ const outputPatch = {
   ],
 };
 
-describe('dva-fhir writes (spec §4.8; §8 items 20–22)', () => {
+describe('dva-fhir writes (docs/protocol.md §4.8; §8 items 20–22)', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness();
@@ -62,7 +62,7 @@ describe('dva-fhir writes (spec §4.8; §8 items 20–22)', () => {
     });
   });
 
-  it('answers 422 for a patch of any other path (§8 item 21), changing nothing', async () => {
+  it('answers 422 for a patch of any other path (docs/protocol.md §8 item 21), changing nothing', async () => {
     const token = await h.moduleToken('task-3a');
     const owner = {
       resourceType: 'Parameters',
@@ -103,7 +103,7 @@ describe('dva-fhir writes (spec §4.8; §8 items 20–22)', () => {
     expect(response.headers['www-authenticate']?.[0]).toContain('error="insufficient_scope"');
   });
 
-  it('refuses a PATCH by a collect token even with a write scope (§8 item 22)', async () => {
+  it('refuses a PATCH by a collect token even with a write scope (docs/protocol.md §8 item 22)', async () => {
     const response = await patch('task-1', statusPatch('in-progress'), await h.token({ scope: 'patient/Task.write patient/Task.read' }));
     expect(response.statusCode).toBe(403);
     expect(issueCode(response)).toBe('forbidden');

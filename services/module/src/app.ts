@@ -42,7 +42,7 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
   });
 
   endKeepAliveOnClose(app);
-  // No framing, no scripts, no referrer, no caching (spec §8 item 32): the pages show patient data and the launch URL carries a code.
+  // No framing, no scripts, no referrer, no caching (docs/protocol.md §8 item 32): the pages show patient data and the launch URL carries a code.
   registerSecurityHeaders(app, { publicUrl: config.publicUrl });
   // OWASP CSRF (I56): the submit form is posted from the module's own page only; its session token is checked too
   registerFormProtection(app, { publicUrl: config.publicUrl, refusalPage: () => errorPage('This form was not sent from the module page. Open the module again.') });
@@ -82,6 +82,6 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
 
   launchRoutes(app, runtime);
   appRoutes(app, runtime);
-  infoRoutes(app); // levels L and TL (spec §5)
+  infoRoutes(app); // levels L and TL (docs/protocol.md §5)
   return app;
 }

@@ -12,7 +12,7 @@ import type { ModuleRuntime } from './runtime.ts';
 /**
  * The launch's `iss` if it is a FHIR server this module is registered with.
  *
- * @throws ModuleError otherwise: spec W10 [impl], §8 item 29, never an arbitrary AS
+ * @throws ModuleError otherwise: docs/protocol.md §3.1.1 W10 [impl], §8 item 29, never an arbitrary AS
  */
 export function trustedIssuer(runtime: ModuleRuntime, iss: string): string {
   const trusted = runtime.config.trustedIssuers.find((candidate) => candidate === iss.replace(/\/+$/, ''));
@@ -23,7 +23,7 @@ export function trustedIssuer(runtime: ModuleRuntime, iss: string): string {
 /**
  * W11–W12: reads `iss`'s SMART configuration, keeps the pending launch (state, PKCE verifier,
  * nonce, DPoP key) in this browser's session and redirects to the authorization endpoint. With
- * `launch` an EHR launch; without it a standalone launch (level S, spec §5).
+ * `launch` an EHR launch; without it a standalone launch (level S, docs/protocol.md §5).
  *
  * @throws ModuleError when the SMART configuration cannot be read
  */
@@ -37,7 +37,7 @@ export async function redirectToAuthorization(
 ): Promise<FastifyReply> {
   const { smart, authorizationServer } = await discover(runtime, iss);
   const sid = await runtime.sessions.ensure(request, reply);
-  // RFC 6749 §4.1.1, RFC 7636 §4.3; SMART App Launch 2.x: `aud` is the FHIR base the launch named (spec W12)
+  // RFC 6749 §4.1.1, RFC 7636 §4.3; SMART App Launch 2.x: `aud` is the FHIR base the launch named (docs/protocol.md §3.1.1 W12)
   const { params, state, code_verifier, nonce } = startAuthorization({
     client_id: registration.clientId,
     redirect_uri: registration.redirectUri,

@@ -17,7 +17,7 @@ export interface ModuleConfig {
   placeholders: Readonly<Record<string, string>>;
   /**
    * The FHIR bases (`iss` values) this module holds a registration with. A launch naming any
-   * other `iss` is refused before any request leaves the module (spec §8 item 29, W10 [impl]).
+   * other `iss` is refused before any request leaves the module (docs/protocol.md §8 item 29, W10 [impl]).
    */
   trustedIssuers: readonly string[];
   /** The private JWK (JSON) that signs client assertions; a fresh key per process when absent (demo). */
@@ -66,7 +66,7 @@ export function loadModuleConfig(env: Record<string, string | undefined> = proce
       DVA_FHIR_URL: e.DVA_FHIR_URL,
       DIGID_URL: e.DIGID_URL,
     },
-    // the DVA's FHIR base, and the PGO's, which is the `iss` of an option 2a/2b launch (spec §3.3 step 4)
+    // the DVA's FHIR base, and the PGO's, which is the `iss` of an option 2a/2b launch (docs/protocol.md §3.3 step 4)
     trustedIssuers: e.TRUSTED_ISSUERS ?? [e.DVA_FHIR_URL, `${e.PGO_URL}/fhir`],
     ...((e.SIGNING_JWKS ?? e.SIGNING_JWK) !== undefined && { signingJwk: e.SIGNING_JWKS ?? e.SIGNING_JWK }),
     store: e.STORE,

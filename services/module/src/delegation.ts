@@ -1,5 +1,5 @@
 /**
- * Options 2a and 2b on the module's side (spec §3.3 steps 11–12, §3.4 steps 10–13;
+ * Options 2a and 2b on the module's side (docs/protocol.md §3.3 steps 11–12, §3.4 steps 10–13;
  * docs/option-2a-2b.md): the PGO was the authorization server; the token to use comes from the
  * DVA. 2a: the PGO's answer already carries it, with the DVA FHIR base as `aud`. 2b: the answer
  * carries a temporary token, which the module exchanges at the DVA itself, with its own
@@ -26,7 +26,7 @@ export interface DelegatedTokens {
   tokens: TokenResponse;
   /** The FHIR base the token is for (the DVA's, never the PGO's). */
   fhirBase: string;
-  /** The DVA's SMART configuration: revocation goes there (spec §4.6). */
+  /** The DVA's SMART configuration: revocation goes there (docs/protocol.md §4.6). */
   smart: SmartMetadata;
 }
 
@@ -45,12 +45,12 @@ export async function delegatedTokens(
 ): Promise<DelegatedTokens> {
   if (!isDelegation(registration)) return { tokens: answer, fhirBase: launch.iss, smart: launch.smart };
   if (registration.launchOption === '2a') {
-    // spec §3.3 step 11: the non-standard `aud` names the FHIR server; step 12: only with DPoP
+    // docs/protocol.md §3.3 step 11: the non-standard `aud` names the FHIR server; step 12: only with DPoP
     const fhirBase = await trustedFhirServer(runtime, answer.aud, launch.iss);
     requireDpop(answer);
     return { tokens: answer, fhirBase, smart: await runtime.discovery.smartConfiguration(fhirBase) };
   }
-  // spec §3.4 step 10: the temporary token, where to exchange it, and for which FHIR server
+  // docs/protocol.md §3.4 step 10: the temporary token, where to exchange it, and for which FHIR server
   const fhirBase = await trustedFhirServer(runtime, answer.resource_server, launch.iss);
   const smart = await runtime.discovery.smartConfiguration(fhirBase);
   // the module sends its assertion only to the token endpoint the FHIR server itself names
@@ -63,7 +63,7 @@ export async function delegatedTokens(
 }
 
 /**
- * Spec §3.4 step 11 (RFC 8693 §2.1): `subject_token` = the temporary token, `actor_token` = a
+ * docs/protocol.md §3.4 step 11 (RFC 8693 §2.1): `subject_token` = the temporary token, `actor_token` = a
  * fresh assertion for the DVA's token endpoint with the DPoP key's `cnf.jkt`, with client
  * authentication and a DPoP proof (nonce retry included, RFC 9449 §8).
  */
@@ -75,7 +75,7 @@ export function exchangeTemporaryToken(client: AuthorizationServerClient, tempor
     subject_token_type: TOKEN_TYPE.TEMPORARY_EXCHANGE_TOKEN,
     actor_token: await createClientAssertion({
       clientId: registration.clientId,
-      audience: smart.token_endpoint, // decision D1
+      audience: smart.token_endpoint, // docs/decisions-protocol.md D1
       privateKey: signingKey.privateKey,
       alg: signingKey.alg as ClientAssertionAlgorithm,
       kid: signingKey.kid,
@@ -86,7 +86,7 @@ export function exchangeTemporaryToken(client: AuthorizationServerClient, tempor
   }));
 }
 
-/** spec §8 item 29 for the token's server: a FHIR base the module is registered with, and not the PGO's own. */
+/** docs/protocol.md §8 item 29 for the token's server: a FHIR base the module is registered with, and not the PGO's own. */
 async function trustedFhirServer(runtime: ModuleRuntime, value: unknown, launchIss: string): Promise<string> {
   const fhirBase = typeof value === 'string' ? value.replace(/\/+$/, '') : undefined;
   if (fhirBase === undefined || fhirBase === launchIss || !runtime.config.trustedIssuers.includes(fhirBase)) {
@@ -95,7 +95,7 @@ async function trustedFhirServer(runtime: ModuleRuntime, value: unknown, launchI
   return fhirBase;
 }
 
-// RFC 9449 §5: "DPoP is mandatory" in both options (spec §3.3 step 5); a Bearer token is refused.
+// RFC 9449 §5: "DPoP is mandatory" in both options (docs/protocol.md §3.3 step 5); a Bearer token is refused.
 function requireDpop(tokens: TokenResponse): void {
   if (tokens.token_type.toLowerCase() !== 'dpop') throw new DelegationError('the delegation token is not DPoP-bound');
 }

@@ -62,7 +62,7 @@ const DEFAULT_TTL = 300;
 
 /**
  * Fetches and briefly caches SMART configuration (W11) and OpenID Provider metadata. Only
- * ever called for an `iss` already checked against the trusted list (spec §8 item 29).
+ * ever called for an `iss` already checked against the trusted list (docs/protocol.md §8 item 29).
  */
 export class SmartDiscovery {
   readonly #fetch: Fetch;
@@ -76,13 +76,13 @@ export class SmartDiscovery {
     this.#clock = options.clock ?? systemClock;
   }
 
-  /** `GET {iss}/.well-known/smart-configuration` (SMART App Launch 2.x; spec §1.1, W11). */
+  /** `GET {iss}/.well-known/smart-configuration` (SMART App Launch 2.x; docs/protocol.md §1.1, W11). */
   smartConfiguration(iss: string): Promise<SmartMetadata> {
     return this.#cached(`${iss.replace(/\/+$/, '')}/.well-known/smart-configuration`, smartConfiguration);
   }
 
   /**
-   * The OpenID Provider behind `smart`, for id_token verification (spec §8 item 31).
+   * The OpenID Provider behind `smart`, for id_token verification (docs/protocol.md §8 item 31).
    *
    * SMART 2.x lists `issuer` and `jwks_uri` in the SMART configuration when the server offers
    * `sso-openid-connect`; those win. Otherwise the issuer is taken to be the origin of the

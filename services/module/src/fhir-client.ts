@@ -28,8 +28,8 @@ export interface FhirAccess {
 const FHIR_JSON = 'application/fhir+json';
 
 /**
- * The FHIR RESTful calls the module makes (spec §1.2, W18, §4.8), from the backend only: the
- * access token never leaves it (spec §8 item 32). With a DPoP-bound token every request carries
+ * The FHIR RESTful calls the module makes (docs/protocol.md §1.2, W18, §4.8), from the backend only: the
+ * access token never leaves it (docs/protocol.md §8 item 32). With a DPoP-bound token every request carries
  * `Authorization: DPoP …` and a fresh proof with `ath` (RFC 9449 §7.1), and a `use_dpop_nonce`
  * challenge is answered once (RFC 9449 §9).
  */
@@ -60,7 +60,7 @@ export class FhirClient {
     return id;
   }
 
-  /** `PATCH [base]/[type]/[id]` with a FHIRPath Patch `Parameters` body (FHIR R4 RESTful API "patch"; spec §4.8). */
+  /** `PATCH [base]/[type]/[id]` with a FHIRPath Patch `Parameters` body (FHIR R4 RESTful API "patch"; docs/protocol.md §4.8). */
   async patch(type: string, id: string, parameters: { resourceType: 'Parameters' }): Promise<void> {
     const response = await this.#send('PATCH', `${type}/${checkId(id)}`, parameters);
     if (!response.ok) throw await failure(`patch ${type}`, response);

@@ -83,7 +83,7 @@ export function questionnaireResponse(patientId: string, values: z.infer<typeof 
   };
 }
 
-/** A FHIRPath Patch (FHIR R4 "FHIRPath Patch") replacing `Task.status` (spec §4.8). */
+/** A FHIRPath Patch (FHIR R4 "FHIRPath Patch") replacing `Task.status` (docs/protocol.md §4.8). */
 export function taskStatusPatch(status: string): { resourceType: 'Parameters'; parameter: object[] } {
   return {
     resourceType: 'Parameters',
@@ -101,7 +101,7 @@ export function taskStatusPatch(status: string): { resourceType: 'Parameters'; p
 }
 
 /**
- * Terugkeer step 1 (spec §4.6, §4.8): one FHIRPath Patch that completes the Task and adds a
+ * Terugkeer step 1 (docs/protocol.md §4.6, §4.8): one FHIRPath Patch that completes the Task and adds a
  * `Task.output` referencing the recorded result.
  */
 export function taskCompletionPatch(outputReference: string, outputType: string): { resourceType: 'Parameters'; parameter: object[] } {

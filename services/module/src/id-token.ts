@@ -11,7 +11,7 @@ export class InvalidIdToken extends Error {
   }
 }
 
-// Asymmetric JWS only (OIDC Core §3.1.3.7 (6)-(8)): RS256 is the OIDC default, the rest as in decision D2.
+// Asymmetric JWS only (OIDC Core §3.1.3.7 (6)-(8)): RS256 is the OIDC default, the rest as in docs/decisions-protocol.md D2.
 const ID_TOKEN_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA', 'Ed25519'];
 
 /** Verified id_token claims the module uses. */
@@ -21,7 +21,7 @@ export interface IdTokenClaims extends JWTPayload {
 }
 
 /**
- * Verifies id_tokens against the OpenID Provider's JWKS (spec §8 item 31). Key sets are cached
+ * Verifies id_tokens against the OpenID Provider's JWKS (docs/protocol.md §8 item 31). Key sets are cached
  * per `jwks_uri` by jose, which refetches on an unknown `kid` (with a cooldown).
  */
 export class IdTokenVerifier {

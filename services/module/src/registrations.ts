@@ -21,13 +21,13 @@ export interface ModuleRegistration {
   clientId: string;
   clientName: string;
   launchOption?: string;
-  /** Integration level S (spec §5): launched standalone, without a launch or a Task. */
+  /** Integration level S (docs/protocol.md §5): launched standalone, without a launch or a Task. */
   standalone: boolean;
-  /** Integration level PS (spec §5): launched by the PGO, its token response carries the patient and no Task. */
+  /** Integration level PS (docs/protocol.md §5): launched by the PGO, its token response carries the patient and no Task. */
   pgoDomain: boolean;
   /** The one registered redirect URI this service answers on: `{MODULE_URL}/m/<client_id>/callback`. */
   redirectUri: string;
-  /** The scope agreed bilaterally with the DVA (spec W12, §4.8 [impl]); requested as is. */
+  /** The scope agreed bilaterally with the DVA (docs/protocol.md §3.1.1 W12, §4.8 [impl]); requested as is. */
   scope: string;
   auth: ClientAuthentication;
   result: ResultKind;

@@ -16,17 +16,17 @@ import { appPage, donePage } from './views.ts';
 
 type ClientParams = { Params: { client_id: string } };
 
-/** Task statuses the module moves to `in-progress` when the person opens it (spec §4.8 lifecycle). */
+/** Task statuses the module moves to `in-progress` when the person opens it (docs/protocol.md §4.8 lifecycle). */
 const NOT_STARTED = new Set(['requested', 'received', 'accepted']);
 
-/** The module itself (W18) and terugkeer (spec §4.6). */
+/** The module itself (W18) and terugkeer (docs/protocol.md §4.6). */
 export function appRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
   app.get<ClientParams>('/m/:client_id/app', async (request, reply) => {
     const registration = runtime.registration(request.params.client_id);
     const { csrf, context } = await runtime.active(request, registration);
     const fhir = await runtime.fhir(context);
     if (context.task === undefined) {
-      // level S (spec §5): a standalone launch has the patient and no Task
+      // level S (docs/protocol.md §5): a standalone launch has the patient and no Task
       const patient = await fhir.read('Patient', context.patient, patientSchema).catch(fhirFailure);
       if (patient.id !== context.patient) throw new ModuleError(502, 'De FHIR-server antwoordde met andere gegevens dan gevraagd.');
       return reply.type('text/html; charset=utf-8').send(appPage({ registration, patient, csrf, representation: context.representation === true, launch: context.launch, pgoUrl: runtime.config.placeholders.PGO_URL }));
@@ -38,7 +38,7 @@ export function appRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
     // the resource server must answer for the resources asked, nothing else
     if (patient.id !== context.patient || task.id !== context.task) throw new ModuleError(502, 'De FHIR-server antwoordde met andere gegevens dan gevraagd.');
 
-    // Optional (spec §4.8): opening the module starts the Task. The DVA's transition table may
+    // Optional (docs/protocol.md §4.8): opening the module starts the Task. The DVA's transition table may
     // refuse the step (422); that is its business rule, so the module goes on without it.
     if (NOT_STARTED.has(task.status)) {
       try {
@@ -75,13 +75,13 @@ export function appRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
 
     const fhir = await runtime.fhir(context);
     const id = await fhir.create(resource).catch(fhirFailure);
-    // terugkeer step 1 (spec §4.6): the Task is completed, with the result as output, before the redirect
+    // terugkeer step 1 (docs/protocol.md §4.6): the Task is completed, with the result as output, before the redirect
     const outputType = registration.result === 'observation' ? 'observation' : 'questionnaire-response';
     if (context.task !== undefined) await fhir.patch('Task', context.task, taskCompletionPatch(`${resource.resourceType}/${id}`, outputType)).catch(fhirFailure);
     // terugkeer step 2: revoke the tokens (RFC 7009), and forget them
     await runtime.revokeAll(registration, context, request.log);
     await runtime.sessions.update(sid, registration.clientId, undefined);
-    // terugkeer step 3: back to the return_url of the token response, never one from the request (spec §8 item 33)
+    // terugkeer step 3: back to the return_url of the token response, never one from the request (docs/protocol.md §8 item 33)
     if (context.returnUrl !== undefined) return reply.redirect(context.returnUrl, 303);
     return reply.type('text/html; charset=utf-8').send(donePage(registration));
   });

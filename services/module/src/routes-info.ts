@@ -3,7 +3,7 @@ import { html, page, type SafeHtml } from '@koppelmij/service-kit';
 import { ModuleError } from './errors.ts';
 
 /*
- * Integration levels L and TL (spec §5): modules without data sharing. An information page
+ * Integration levels L and TL (docs/protocol.md §5): modules without data sharing. An information page
  * (L: "information site, Thuisarts"; TL: "an information leaflet about your treatment") that the
  * PGO opens as a plain link; no launch, no token, nothing of the DVA's (docs/integration-levels.md).
  */

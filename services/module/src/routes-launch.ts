@@ -26,9 +26,9 @@ const launchQuery = z.object({ iss: value, launch: value });
 export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void {
   app.get<ClientParams>('/m/:client_id/launch', async (request, reply) => {
     const registration = runtime.registration(request.params.client_id);
-    if (registration.standalone) return standaloneLaunch(runtime, request, reply, registration); // level S (spec §5)
+    if (registration.standalone) return standaloneLaunch(runtime, request, reply, registration); // level S (docs/protocol.md §5)
     const query = launchQuery.safeParse(request.query);
-    // spec §8 item 29: no flow without both iss and launch
+    // docs/protocol.md §8 item 29: no flow without both iss and launch
     if (!query.success) throw new ModuleError(400, 'De start is onvolledig: er zijn zowel iss als launch nodig.');
     return redirectToAuthorization(runtime, request, reply, registration, trustedIssuer(runtime, query.data.iss), query.data.launch);
   });
@@ -49,7 +49,7 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
 
     let context: ModuleContext;
     try {
-      // levels S and PS (spec §5): the patient, no Task
+      // levels S and PS (docs/protocol.md §5): the patient, no Task
       const launch = pending.standalone || registration.pgoDomain ? readStandaloneContext(tokens, fhirBase) : readTokenContext(tokens, fhirBase);
       const { claims, ...identity } = await verifyIdentity(runtime, registration.clientId, registration.scope, tokens, pending);
       context = {
@@ -69,14 +69,14 @@ export function launchRoutes(app: FastifyInstance, runtime: ModuleRuntime): void
       await runtime.revokeAll(registration, { smart, accessToken: tokens.access_token, refreshToken: tokens.refresh_token }, request.log);
       throw new ModuleError(502, 'Het antwoord van uw zorgaanbieder kon niet worden aanvaard.', { cause });
     }
-    // spec §8 item 32: the tokens stay in the server-side session; the browser gets a new session id only
+    // docs/protocol.md §8 item 32: the tokens stay in the server-side session; the browser gets a new session id only
     await runtime.sessions.establish(request, reply, context);
     return reply.redirect(`/m/${registration.clientId}/app`, 303);
   });
 }
 
 /**
- * spec §8 item 31: when `openid` was granted the id_token must be there (OIDC Core §3.1.3.3) and
+ * docs/protocol.md §8 item 31: when `openid` was granted the id_token must be there (OIDC Core §3.1.3.3) and
  * verify against the DVA's JWKS; its `sub` and `fhirUser` are kept for display and audit.
  */
 async function verifyIdentity(
@@ -103,7 +103,7 @@ async function verifyIdentity(
 
 /**
  * W15: the pending launch of this browser and the code, once the response passed core's checks:
- * spec §8 item 30 and RFC 6749 §10.12 (this browser's `state`, single use), RFC 9207 §2.4 (the
+ * docs/protocol.md §8 item 30 and RFC 6749 §10.12 (this browser's `state`, single use), RFC 9207 §2.4 (the
  * issuer the request went to; mix-up), the authorization server's error, exactly one code.
  *
  * @throws ModuleError 400, before anything is redeemed

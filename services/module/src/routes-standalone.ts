@@ -9,11 +9,11 @@ import type { TokenResponse } from './smart-client.ts';
 import { IncompleteLaunchContext, hasActor, type TokenContext } from './token-context.ts';
 
 /*
- * Integration level S (spec §5; docs/integration-levels.md): the person starts the module on
+ * Integration level S (docs/protocol.md §5; docs/integration-levels.md): the person starts the module on
  * their own, so there is no launch and no Task. This is SMART App Launch's standalone launch: the
  * module asks the DVA for `launch/patient` (its registered scope), the DVA logs the person in and
  * asks consent, and the token response names the patient. `iss` still has to be a FHIR server the
- * module is registered with (spec §8 item 29: never an arbitrary authorization server).
+ * module is registered with (docs/protocol.md §8 item 29: never an arbitrary authorization server).
  */
 
 // `launch` is no parameter of a standalone launch: one that carries it is not what it claims to be.
@@ -36,6 +36,6 @@ export function readStandaloneContext(tokens: TokenResponse, iss: string): Omit<
   if (type !== 'dpop' && type !== 'bearer') throw new IncompleteLaunchContext('unsupported token_type');
   const patient = patientIdFromTokenResponse(tokens, { fhirBase: iss });
   if (patient === undefined) throw new IncompleteLaunchContext('no single patient');
-  // identity-check.md: a representative chose the person at the DVA's DigiD login (RFC 8693 §4.1 `act`)
+  // docs/identity-check-reference.md: a representative chose the person at the DVA's DigiD login (RFC 8693 §4.1 `act`)
   return { patient, tokenType: type === 'dpop' ? 'DPoP' : 'Bearer', ...(hasActor(tokens.act) && { representation: true as const }) };
 }

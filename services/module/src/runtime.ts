@@ -12,7 +12,7 @@ import type { ModuleRegistration } from './registrations.ts';
 import { Sessions, type ModuleContext } from './session.ts';
 import { refreshTokens, revokeToken, type AuthorizationServerClient } from './smart-client.ts';
 
-/** Refresh this many seconds before the access token expires (spec §4.7 sliding session). */
+/** Refresh this many seconds before the access token expires (docs/protocol.md §4.7 sliding session). */
 const REFRESH_MARGIN = 60;
 
 export interface ModuleRuntimeOptions {
@@ -71,7 +71,7 @@ export class ModuleRuntime {
 
   /**
    * The browser's active launch of `registration`, its access token refreshed when it is about to
-   * expire and a refresh token is at hand (RFC 6749 §6; spec §4.7).
+   * expire and a refresh token is at hand (RFC 6749 §6; docs/protocol.md §4.7).
    *
    * @throws ModuleError 401 when there is no launch or its tokens can no longer be used.
    */
@@ -123,7 +123,7 @@ export class ModuleRuntime {
   }
 
   /**
-   * Terugkeer step 2 (spec §4.6): revoke the access token and, when there is one, the refresh
+   * Terugkeer step 2 (docs/protocol.md §4.6): revoke the access token and, when there is one, the refresh
    * token (RFC 7009 §2.1). A failure is logged, not shown: the tokens are dropped from the
    * session anyway, so no one holds them any more, and they expire on their own.
    */

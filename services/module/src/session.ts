@@ -5,7 +5,7 @@ import { randomToken, tupleKey, type KeyValueStore } from '@koppelmij/core';
 import type { AuthorizationServer, SmartMetadata } from './discovery.ts';
 import type { LaunchSummary } from './launch-summary.ts';
 
-/** What W12 leaves behind for W15, keyed by session and `state` (spec W12: "stores state, code_verifier and iss server-side"). */
+/** What W12 leaves behind for W15, keyed by session and `state` (docs/protocol.md §3.1.1 W12: "stores state, code_verifier and iss server-side"). */
 export interface PendingLaunch {
   clientId: string;
   iss: string;
@@ -20,7 +20,7 @@ export interface PendingLaunch {
   standalone?: true;
 }
 
-/** One launched module in one browser: tokens and context, kept server-side only (spec §8 item 32). */
+/** One launched module in one browser: tokens and context, kept server-side only (docs/protocol.md §8 item 32). */
 export interface ModuleContext {
   clientId: string;
   iss: string;
@@ -33,9 +33,9 @@ export interface ModuleContext {
   refreshToken?: string;
   /** Seconds since the epoch; absent when the token response had no `expires_in`. */
   expiresAt?: number;
-  /** From the token response only (spec §8 item 33). */
+  /** From the token response only (docs/protocol.md §8 item 33). */
   returnUrl?: string;
-  /** Someone acts on behalf of the patient (identity-check.md; the token response's `act`). */
+  /** Someone acts on behalf of the patient (docs/identity-check-reference.md; the token response's `act`). */
   representation?: true;
   /** The verified id_token's `sub` and `fhirUser`, when `openid` was granted. */
   sub?: string;
@@ -54,7 +54,7 @@ interface SessionRecord {
 
 /** A pending launch waits for the person at the DVA (DigiD login, consent) at most this long. */
 const PENDING_TTL = 600;
-/** spec §4.7: a module session lasts at most 3 h, plus the 120 s grace period. */
+/** docs/protocol.md §4.7: a module session lasts at most 3 h, plus the 120 s grace period. */
 const SESSION_TTL = 10_800 + 120;
 
 /**
@@ -87,7 +87,7 @@ export class Sessions {
     return this.#store.set(tupleKey('module:launch', sid, state), pending, PENDING_TTL);
   }
 
-  /** Consumes the pending launch of this session and `state` in one atomic step (decision D12). */
+  /** Consumes the pending launch of this session and `state` in one atomic step (docs/decisions-protocol.md D12). */
   async takePending(request: FastifyRequest, state: string): Promise<PendingLaunch | undefined> {
     const sid = this.#sid(request);
     return sid === undefined ? undefined : this.#store.take<PendingLaunch>(tupleKey('module:launch', sid, state));

@@ -18,7 +18,7 @@ export class TokenEndpointError extends Error {
   }
 }
 
-/** RFC 6749 §5.1 members, plus whatever launch context the DVA adds (spec §4.3, §4.5): kept for the readers. */
+/** RFC 6749 §5.1 members, plus whatever launch context the DVA adds (docs/protocol.md §4.3, §4.5): kept for the readers. */
 const tokenResponse = z.looseObject({
   access_token: z.string().min(1),
   token_type: z.string().min(1),
@@ -37,16 +37,16 @@ export interface AuthorizationServerClient {
   registration: ModuleRegistration;
   /** Signs `private_key_jwt` client assertions. */
   signingKey: SigningKey;
-  /** The launch's DPoP key, proving every token request (RFC 9449 §5; decision D9). */
+  /** The launch's DPoP key, proving every token request (RFC 9449 §5; docs/decisions-protocol.md D9). */
   dpop: DpopClient;
 }
 
-/** W16: the authorization-code grant (RFC 6749 §4.1.3, RFC 7636 §4.5) with a DPoP proof (RFC 9449 §5; decision D9). */
+/** W16: the authorization-code grant (RFC 6749 §4.1.3, RFC 7636 §4.5) with a DPoP proof (RFC 9449 §5; docs/decisions-protocol.md D9). */
 export function exchangeCode(client: AuthorizationServerClient, code: string, code_verifier: string): Promise<TokenResponse> {
   return tokenRequest(client, { grant_type: 'authorization_code', code, redirect_uri: client.registration.redirectUri, code_verifier });
 }
 
-/** RFC 6749 §6: a new access token for the same grant (spec §4.7 sliding session), proven with the same DPoP key. */
+/** RFC 6749 §6: a new access token for the same grant (docs/protocol.md §4.7 sliding session), proven with the same DPoP key. */
 export function refreshTokens(client: AuthorizationServerClient, refresh_token: string): Promise<TokenResponse> {
   return tokenRequest(client, { grant_type: 'refresh_token', refresh_token });
 }
@@ -78,7 +78,7 @@ export async function tokenRequest(client: AuthorizationServerClient, grant: Rec
 
 /**
  * RFC 7009 §2.1: revokes `token` at the revocation endpoint with the client's authentication
- * (spec §4.6 step 2). The endpoint comes from discovery, with spec §1.1's `{issuer}/revoke` as fallback.
+ * (docs/protocol.md §4.6 step 2). The endpoint comes from discovery, with docs/protocol.md §1.1's `{issuer}/revoke` as fallback.
  *
  * @returns true on 200 (RFC 7009 §2.2: also for a token that was already invalid).
  */
@@ -109,7 +109,7 @@ async function clientAuthentication(
     const credentials = `${formEncode(registration.clientId)}:${formEncode(registration.auth.clientSecret)}`;
     return { headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` }, params: {} };
   }
-  // RFC 7523 §2.2, §3; SMART client-confidential-asymmetric: `aud` is the token endpoint URL (decision D1),
+  // RFC 7523 §2.2, §3; SMART client-confidential-asymmetric: `aud` is the token endpoint URL (docs/decisions-protocol.md D1),
   // also at the revocation endpoint, whose server accepts that audience for every endpoint.
   const client_assertion = await createClientAssertion({
     clientId: registration.clientId,
@@ -117,7 +117,7 @@ async function clientAuthentication(
     privateKey: client.signingKey.privateKey,
     alg: client.signingKey.alg as ClientAssertionAlgorithm,
     kid: client.signingKey.kid,
-    // options 2a/2b and level PS, the PGO's clients: the assertion names the launch's DPoP key (spec §3.3 step 8; security-checklists §3 (10))
+    // options 2a/2b and level PS, the PGO's clients: the assertion names the launch's DPoP key (docs/protocol.md §3.3 step 8; docs/security-checklists.md §3 (10))
     ...((isDelegation(registration) || registration.pgoDomain) && dpopKeyOf(client) !== undefined && { cnf: { jkt: dpopKeyOf(client)!.jkt } }),
   });
   return { headers: {}, params: { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion } };

@@ -1,7 +1,7 @@
 import { patientIdFromTokenResponse, taskFromTokenResponse } from '@koppelmij/core/smart';
 import type { TokenResponse } from './smart-client.ts';
 
-/** The launch context the module needs from a token response (spec §4.3, §4.5). */
+/** The launch context the module needs from a token response (docs/protocol.md §4.3, §4.5). */
 export interface TokenContext {
   /** The patient's logical id. */
   patient: string;
@@ -10,11 +10,11 @@ export interface TokenContext {
   /** RFC 9449 §5 / RFC 6750: how the access token is presented. */
   tokenType: 'DPoP' | 'Bearer';
   returnUrl?: string;
-  /** A representative chose the patient (the token response's `act`, identity-check.md): the module says "on behalf of". */
+  /** A representative chose the patient (the token response's `act`, docs/identity-check-reference.md): the module says "on behalf of". */
   representation?: true;
 }
 
-/** The token response lacks or garbles the launch context; the launch fails (spec §8 item 30). */
+/** The token response lacks or garbles the launch context; the launch fails (docs/protocol.md §8 item 30). */
 export class IncompleteLaunchContext extends Error {
   constructor(missing: string) {
     super(`token response: ${missing}`);
@@ -24,7 +24,7 @@ export class IncompleteLaunchContext extends Error {
 
 /**
  * Reads the launch context of a module token response, accepting every delivery the DVA may use
- * (spec §4.3, decisions D10, D11): the Task and the patient are required, `return_url` is optional.
+ * (docs/protocol.md §4.3, docs/decisions-protocol.md D10, D11): the Task and the patient are required, `return_url` is optional.
  *
  * @throws IncompleteLaunchContext
  */
@@ -53,8 +53,8 @@ export function hasActor(act: unknown): boolean {
 
 /**
  * `return_url` from the top level or from the `fhir_context` entry of `authorization_details`
- * for this FHIR base (spec §4.5: "delivery … is open"). Only ever from the token response,
- * never from the browser (spec §8 item 33). Two different values fail closed.
+ * for this FHIR base (docs/protocol.md §4.5: "delivery … is open"). Only ever from the token response,
+ * never from the browser (docs/protocol.md §8 item 33). Two different values fail closed.
  *
  * @throws IncompleteLaunchContext for a malformed or ambiguous value.
  */

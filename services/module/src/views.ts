@@ -8,7 +8,7 @@ const SERVICE = { service: 'Module', accent: '#6a1b9a' };
 
 /*
  * Every page shows safe context only: names, ids, descriptions. Tokens, codes and stack
- * traces never reach the HTML (spec §8 item 32); interpolations are escaped by `html`.
+ * traces never reach the HTML (docs/protocol.md §8 item 32); interpolations are escaped by `html`.
  */
 
 /** `GET /`: the module identities this service hosts. */
@@ -51,7 +51,7 @@ export interface AppView {
   /** Absent for a standalone launch (level S). */
   task?: Task;
   csrf: string;
-  /** identity-check.md: a representative acts for the patient. */
+  /** docs/identity-check-reference.md: a representative acts for the patient. */
   representation?: boolean;
   launch?: LaunchSummary | undefined;
   /** The PGO's URL, for the demo's link to this launch's trace. */
@@ -91,7 +91,7 @@ function questionnaireFields(): SafeHtml {
 <p><label>Opmerking <textarea name="remark" maxlength="500" data-testid="module-remark"></textarea></label></p>`;
 }
 
-/** Shown after terugkeer when the token response named no `return_url` (spec §4.5). */
+/** Shown after terugkeer when the token response named no `return_url` (docs/protocol.md §4.5). */
 export function donePage(registration: ModuleRegistration): string {
   return page(
     registration.clientName,

@@ -35,7 +35,7 @@ describe('GET /m/:client_id/app (W18)', () => {
     expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 
-  it('moves a requested Task to in-progress with a FHIRPath Patch (spec §4.8)', async () => {
+  it('moves a requested Task to in-progress with a FHIRPath Patch (docs/protocol.md §4.8)', async () => {
     await launched();
     const page = await h.browser.get('/m/module-3a/app');
     const patch = fhirRequests().find((r) => r.method === 'PATCH')!;
@@ -71,7 +71,7 @@ describe('GET /m/:client_id/app (W18)', () => {
   });
 });
 
-describe('POST /m/:client_id/submit and terugkeer (spec §4.6)', () => {
+describe('POST /m/:client_id/submit and terugkeer (docs/protocol.md §4.6)', () => {
   it('creates the Observation, completes the Task, revokes the tokens, and 303s to the token response return_url', async () => {
     await launched();
     await h.browser.get('/m/module-3a/app');

@@ -63,7 +63,7 @@ describe('option 3a', () => {
   });
 });
 
-describe('option 2a (spec §3.3 steps 11–12)', () => {
+describe('option 2a (docs/protocol.md §3.3 steps 11–12)', () => {
   it('uses the token at the FHIR server its aud names, with that server’s metadata for revocation', async () => {
     const { runtime } = await stub();
     const result = await delegatedTokens(runtime, registration('module-2a'), pgoAnswer2a(), launch, await generateDpopKey());
@@ -73,7 +73,7 @@ describe('option 2a (spec §3.3 steps 11–12)', () => {
 
   it.each([
     ['no aud', { aud: undefined }],
-    ['an aud the module has no registration with (spec §8 item 29)', { aud: 'https://evil.example/fhir' }],
+    ['an aud the module has no registration with (docs/protocol.md §8 item 29)', { aud: 'https://evil.example/fhir' }],
     ['the PGO’s own FHIR base as aud', { aud: PGO_FHIR }],
   ])('refuses %s', async (_name, overrides) => {
     const { runtime } = await stub();
@@ -86,7 +86,7 @@ describe('option 2a (spec §3.3 steps 11–12)', () => {
   });
 });
 
-describe('option 2b (spec §3.4 steps 10–13)', () => {
+describe('option 2b (docs/protocol.md §3.4 steps 10–13)', () => {
   it('exchanges the temporary token at the DVA with its own assertion as actor_token, cnf.jkt and a DPoP proof', async () => {
     const { runtime, sent } = await stub();
     const key = await generateDpopKey();
@@ -106,7 +106,7 @@ describe('option 2b (spec §3.4 steps 10–13)', () => {
     });
     const actor = decodeJwt(request!.body.get('actor_token')!);
     expect(actor).toMatchObject({ iss: 'module-2b', sub: 'module-2b', aud: DVA_TOKEN, cnf: { jkt: key.jkt } });
-    // the client assertion names the DPoP key as well (security-checklists §3 (10))
+    // the client assertion names the DPoP key as well (docs/security-checklists.md §3 (10))
     expect(decodeJwt(request!.body.get('client_assertion')!)).toMatchObject({ aud: DVA_TOKEN, cnf: { jkt: key.jkt } });
   });
 
@@ -117,7 +117,7 @@ describe('option 2b (spec §3.4 steps 10–13)', () => {
     expect(sent).toEqual([]);
   });
 
-  it('sends nothing for a resource_server the module has no registration with (spec §8 item 29)', async () => {
+  it('sends nothing for a resource_server the module has no registration with (docs/protocol.md §8 item 29)', async () => {
     const { runtime, sent } = await stub();
     const answer = pgoAnswer2b({ resource_server: 'https://evil.example/fhir' });
     await expect(delegatedTokens(runtime, registration('module-2b'), answer, launch, await generateDpopKey())).rejects.toBeInstanceOf(DelegationError);

@@ -18,17 +18,17 @@ function expectModuleError(response: { statusCode: number; body: string; headers
 }
 
 describe('GET /m/:client_id/launch (W10–W12)', () => {
-  it('refuses a launch without iss, and contacts no server (spec §8 item 29)', async () => {
+  it('refuses a launch without iss, and contacts no server (docs/protocol.md §8 item 29)', async () => {
     expectModuleError(await h.browser.get(launchUrl('launch=abc')), 400);
     expect(h.outgoing).toEqual([]);
   });
 
-  it('refuses a launch without launch (spec §8 item 29)', async () => {
+  it('refuses a launch without launch (docs/protocol.md §8 item 29)', async () => {
     expectModuleError(await h.browser.get(launchUrl(`iss=${encodeURIComponent(h.fake.fhirBase)}`)), 400);
     expect(h.outgoing).toEqual([]);
   });
 
-  it('refuses an iss it has no registration with, and never starts a flow against it (spec §8 item 29)', async () => {
+  it('refuses an iss it has no registration with, and never starts a flow against it (docs/protocol.md §8 item 29)', async () => {
     // a live server that would answer discovery: it must never be asked
     const evil = `${h.fake.base}/evil/fhir`;
     expectModuleError(await h.browser.get(launchUrl(`iss=${encodeURIComponent(evil)}&launch=abc`)), 400);
@@ -106,7 +106,7 @@ describe('GET /m/:client_id/callback (W15–W17)', () => {
     expect(tokenRequests()[0]!.headers.dpop).toBeTypeOf('string');
   });
 
-  it('refuses a wrong state and makes no token request (spec §8 item 30)', async () => {
+  it('refuses a wrong state and makes no token request (docs/protocol.md §8 item 30)', async () => {
     const { code } = await started();
     expectModuleError(await h.browser.get(`/m/module-3a/callback?code=${code}&state=wrong&iss=${iss()}`), 400);
     expect(tokenRequests()).toEqual([]);
@@ -137,7 +137,7 @@ describe('GET /m/:client_id/callback (W15–W17)', () => {
     expect(tokenRequests()).toHaveLength(1);
   });
 
-  it('spends the state even when the token request fails: a retry with it is refused (decision D12)', async () => {
+  it('spends the state even when the token request fails: a retry with it is refused (docs/decisions-protocol.md D12)', async () => {
     const { code, state } = await started();
     expectModuleError(await h.browser.get(`/m/module-3a/callback?code=not-issued&state=${state}&iss=${iss()}`), 502);
     expectModuleError(await h.browser.get(`/m/module-3a/callback?code=${code}&state=${state}&iss=${iss()}`), 400);
@@ -186,7 +186,7 @@ describe('GET /m/:client_id/callback (W15–W17)', () => {
     expect(response.body).toContain('invalid_grant');
   });
 
-  it('fails the launch when the token response carries no Task, and revokes the token (spec §8 item 30)', async () => {
+  it('fails the launch when the token response carries no Task, and revokes the token (docs/protocol.md §8 item 30)', async () => {
     h.fake.tokenBody = ({ fhirContext: _, ...rest }) => rest;
     const { callback } = await h.launchAndAuthorize();
     expectModuleError(callback, 502);
@@ -195,7 +195,7 @@ describe('GET /m/:client_id/callback (W15–W17)', () => {
     expect((await h.browser.get('/m/module-3a/app')).statusCode).toBe(401);
   });
 
-  it('fails the launch when the token response carries no patient (spec §8 item 30)', async () => {
+  it('fails the launch when the token response carries no patient (docs/protocol.md §8 item 30)', async () => {
     h.fake.tokenBody = ({ patient: _, ...rest }) => rest;
     expectModuleError((await h.launchAndAuthorize()).callback, 502);
   });
@@ -205,13 +205,13 @@ describe('GET /m/:client_id/callback (W15–W17)', () => {
     expectModuleError((await h.launchAndAuthorize()).callback, 502);
   });
 
-  it('takes a Koppeltaal-style `resource` Task reference as well (decision D11)', async () => {
+  it('takes a Koppeltaal-style `resource` Task reference as well (docs/decisions-protocol.md D11)', async () => {
     h.fake.tokenBody = ({ fhirContext: _, ...rest }) => ({ ...rest, resource: 'Task/t1' });
     expect((await h.launchAndAuthorize()).callback.statusCode).toBe(303);
   });
 });
 
-describe('id_token (spec §8 item 31)', () => {
+describe('id_token (docs/protocol.md §8 item 31)', () => {
   const cases: Array<[string, (c: JWTPayload) => JWTPayload]> = [
     ['a wrong aud', (c) => ({ ...c, aud: 'another-client' })],
     ['a wrong iss', (c) => ({ ...c, iss: 'http://evil.example' })],
@@ -244,7 +244,7 @@ describe('id_token (spec §8 item 31)', () => {
   });
 });
 
-describe('tokens never reach the browser (spec §8 item 32)', () => {
+describe('tokens never reach the browser (docs/protocol.md §8 item 32)', () => {
   it('serves no token in any page, header or cookie through launch, app and submit', async () => {
     await h.launchAndAuthorize();
     await h.browser.get('/m/module-3a/app');

@@ -10,7 +10,7 @@ function expectIncomplete(tokens: TokenResponse, message: RegExp) {
   expect(() => readTokenContext(tokens, iss)).toThrow(message);
 }
 
-describe('readTokenContext (spec §4.3, §4.5, §8 item 30)', () => {
+describe('readTokenContext (docs/protocol.md §4.3, §4.5, §8 item 30)', () => {
   it('reads the SMART shape: bare patient id, fhirContext Task, DPoP token type', () => {
     expect(readTokenContext({ ...base, return_url: 'http://pgo.localhost:4000/back' }, iss)).toEqual({
       patient: 'p1',
@@ -20,11 +20,11 @@ describe('readTokenContext (spec §4.3, §4.5, §8 item 30)', () => {
     });
   });
 
-  it('reads `Patient/<id>` (decision D10) and a case-insensitive Bearer token type (RFC 6749 §5.1)', () => {
+  it('reads `Patient/<id>` (docs/decisions-protocol.md D10) and a case-insensitive Bearer token type (RFC 6749 §5.1)', () => {
     expect(readTokenContext({ ...base, patient: 'Patient/p1', token_type: 'bearer' }, iss)).toMatchObject({ patient: 'p1', tokenType: 'Bearer' });
   });
 
-  it('reads Task, patient and return_url from an authorization_details entry for this FHIR base (decision D11)', () => {
+  it('reads Task, patient and return_url from an authorization_details entry for this FHIR base (docs/decisions-protocol.md D11)', () => {
     const tokens: TokenResponse = {
       access_token: 'at',
       token_type: 'DPoP',

@@ -43,7 +43,7 @@ describe('DPoP on FHIR calls (RFC 9449 §7.1)', () => {
 
 });
 
-describe('refresh (RFC 6749 §6; spec §4.7 sliding session)', () => {
+describe('refresh (RFC 6749 §6; docs/protocol.md §4.7 sliding session)', () => {
   it('refreshes an access token about to expire, with a DPoP proof of the launch key, and uses the new token', async () => {
     h = await setup();
     h.fake.tokenBody = (body) => ({ ...body, expires_in: 30 });

@@ -94,7 +94,7 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   await app.register(cookie, { secret: config.cookieSecret });
   await app.register(formbody);
 
-  // Every bad input is a 4xx page (DESIGN.md conventions); only the unforeseen is a 500, logged.
+  // Every bad input is a 4xx page (docs/conventions.md conventions); only the unforeseen is a 500, logged.
   app.setErrorHandler((error: FastifyError | PageError, request, reply) => {
     let status = 500;
     let title = 'Er ging iets mis';
@@ -131,7 +131,7 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
     const data = await ctx.dossiers.data(dossier.bsn);
     const pgoDomain = [...ctx.registrations.modules.values()].filter((m) => m.integrationLevel === 'PS');
     const results = pgoDomain.length ? await new PgoDomainStore(ctx.store).observations(dossier.bsn) : [];
-    const selfStart = selfStartSection(ctx.registrations, config.dvaFhirUrl, pgoDomainCards(dossier, session.data.csrf, pgoDomain, results)); // spec §5 levels L, S, PS
+    const selfStart = selfStartSection(ctx.registrations, config.dvaFhirUrl, pgoDomainCards(dossier, session.data.csrf, pgoDomain, results)); // docs/protocol.md §5 levels L, S, PS
     return reply.type('text/html; charset=utf-8').send(dossierPage(session, dossier, data, notice, html`${selfStart}${demoSection(request, deps.demo, session.data.csrf, dossier.bsn)}`));
   });
 
@@ -141,10 +141,10 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
 
   registerDigidLogin(app, ctx.sessions, ctx.digid, accounts);
   registerCollect(app, ctx);
-  registerSafeguardRoutes(app, ctx); // identity-check.md: the confirm screen and the quarantine box
+  registerSafeguardRoutes(app, ctx); // docs/identity-check-reference.md: the confirm screen and the quarantine box
   registerLaunch(app, ctx);
   registerOption3a(app, ctx); // option 3a's /callback_stepup (docs/option-3a.md)
-  registerPgoDomainStart(app, ctx); // spec §5 level PS (docs/integration-levels.md)
+  registerPgoDomainStart(app, ctx); // docs/protocol.md §5 level PS (docs/integration-levels.md)
   registerOption1(app, ctx); // option 1's callback (docs/option-1.md)
   registerReturn(app, ctx);
   await registerSmartAs(app, ctx); // options 2a/2b (docs/option-2a-2b.md)

@@ -1,8 +1,8 @@
 /**
  * The PGO's reading of every authorization response it receives (the collect, the launches of
  * options 1 and 3a, the 3a-P step-up, its own DigiD login) with core's one rule
- * (`readAuthorizationResponse`): this session's `state`, single use (spec §8 item 24, RFC 6749
- * §10.12, decision D12), the issuer the request went to (RFC 9207 §2.4), the server's error,
+ * (`readAuthorizationResponse`): this session's `state`, single use (docs/protocol.md §8 item 24, RFC 6749
+ * §10.12, docs/decisions-protocol.md D12), the issuer the request went to (RFC 9207 §2.4), the server's error,
  * exactly one code. Nothing is redeemed before this returned.
  */
 import type { FastifyRequest } from 'fastify';

@@ -1,8 +1,8 @@
 /**
- * Spec §3.1.1 W0 and §6.6: from a Task to the module that performs it, following
+ * docs/protocol.md §3.1.1 W0 and §6.6: from a Task to the module that performs it, following
  * Task → ActivityDefinition → Endpoint with the collect token. The rule lives in
  * `@koppelmij/core/launch-chain`; here every broken link becomes a page for the person
- * (spec §8 item 25).
+ * (docs/protocol.md §8 item 25).
  */
 import * as chain from '@koppelmij/core/launch-chain';
 import type { LaunchChainErrorCode, LaunchTarget, ModuleTarget } from '@koppelmij/core/launch-chain';
@@ -12,7 +12,7 @@ import type { FhirClient, FhirResource } from './fhir.ts';
 export { activityDefinitionLink, EXT_CLIENT_ID, EXT_INSTANTIATES, EXT_KT2_ENDPOINT } from '@koppelmij/core/launch-chain';
 export type { ActivityDefinitionLink, LaunchChainErrorCode, LaunchTarget, ModuleTarget } from '@koppelmij/core/launch-chain';
 
-/** A broken link in the launch chain (spec §8 item 25). A Task the DVA does not know is a 404. */
+/** A broken link in the launch chain (docs/protocol.md §8 item 25). A Task the DVA does not know is a 404. */
 export class LaunchChainError extends PageError {
   readonly code: LaunchChainErrorCode;
   constructor(code: LaunchChainErrorCode, message: string) {
@@ -21,12 +21,12 @@ export class LaunchChainError extends PageError {
   }
 }
 
-/** W0: reads `Task/{taskId}` with the collect token and resolves its module (spec §6.6). */
+/** W0: reads `Task/{taskId}` with the collect token and resolves its module (docs/protocol.md §6.6). */
 export async function resolveLaunchTarget(fhir: FhirClient, taskId: string): Promise<LaunchTarget> {
   return asPage(chain.resolveLaunchTarget(fhir, taskId));
 }
 
-/** Spec §6.6 from a Task already read: ActivityDefinition, then its first active Endpoint. */
+/** docs/protocol.md §6.6 from a Task already read: ActivityDefinition, then its first active Endpoint. */
 export async function resolveModule(fhir: FhirClient, task: FhirResource): Promise<ModuleTarget> {
   return asPage(chain.resolveModule(fhir, task));
 }

@@ -1,8 +1,8 @@
 /**
- * The collect phase (verzamelen, spec §2.3): an authorization code flow with PKCE at the DVA,
+ * The collect phase (verzamelen, docs/protocol.md §2.3): an authorization code flow with PKCE at the DVA,
  * then the safeguards (safeguards.ts) and `GET Task?owner=Patient/{id}` with the collect token
  * (tasks.ts).
- * The token is kept server-side with the dossier (spec §8 item 26).
+ * The token is kept server-side with the dossier (docs/protocol.md §8 item 26).
  */
 import type { FastifyInstance } from 'fastify';
 import { authorizationUrl, startAuthorization } from '@koppelmij/core/authorization';
@@ -12,10 +12,10 @@ import { pathParam, requireDossier } from './params.ts';
 import { askConfirmation, confirmsFirst, receiveCollect } from './safeguards.ts';
 import { checkCsrf } from './session.ts';
 
-/** The collect's `redirect_uri` (spec §2.3 step 4). */
+/** The collect's `redirect_uri` (docs/protocol.md §2.3 step 4). */
 export const collectRedirectUri = (config: { pgoUrl: string }): string => `${config.pgoUrl}/callback`;
 
-/** `POST /dossier/:bsn/collect` (spec §2.3 step 2) and `GET /callback` (steps 4–7). */
+/** `POST /dossier/:bsn/collect` (docs/protocol.md §2.3 step 2) and `GET /callback` (steps 4–7). */
 export function registerCollect(app: FastifyInstance, ctx: PgoContext): void {
   const { config, sessions, dva } = ctx;
   const redirectUri = collectRedirectUri(config);
@@ -27,9 +27,9 @@ export function registerCollect(app: FastifyInstance, ctx: PgoContext): void {
       client_id: config.clientId,
       redirect_uri: redirectUri,
       scope: ctx.registrations.pgo.scope,
-      // OIDC Core §3.1.2.1: never the DVA's session, which may be another person's (identity-check.md).
+      // OIDC Core §3.1.2.1: never the DVA's session, which may be another person's (docs/identity-check-reference.md).
       // For a represented person the representative chooses at DigiD every time; `consent` keeps the
-      // long-term consent's offline_access (notes §2)
+      // long-term consent's offline_access (docs/oidc-provider-notes.md §2)
       params: { prompt: dossier.relation === 'represented' ? 'login consent' : 'login' },
     });
     await sessions.saveFlow(session, state, { kind: 'collect', bsn: dossier.bsn, codeVerifier: code_verifier });
@@ -37,7 +37,7 @@ export function registerCollect(app: FastifyInstance, ctx: PgoContext): void {
   });
 
   app.get('/callback', async (request, reply) => {
-    // spec §8 item 24; RFC 6749 §10.12; RFC 9207 §2.4
+    // docs/protocol.md §8 item 24; RFC 6749 §10.12; RFC 9207 §2.4
     const { session, flow, code } = await readCallback(sessions, request, {
       kinds: ['collect'],
       ...dvaIssuer(config),
@@ -46,7 +46,7 @@ export function registerCollect(app: FastifyInstance, ctx: PgoContext): void {
     });
     const { session: live, dossier } = requireDossier(session, flow.bsn);
 
-    // safeguard 4.3.1 (identity-check.md): ask before the code is redeemed
+    // safeguard 4.3.1 (docs/identity-check-reference.md): ask before the code is redeemed
     if (confirmsFirst(config.identity, dossier)) return askConfirmation(ctx, reply, live, dossier, { code, codeVerifier: flow.codeVerifier });
     const tokens = await dva.authorizationCodeGrant({ code, redirectUri, codeVerifier: flow.codeVerifier });
     return receiveCollect(ctx, reply, live, dossier, tokens);

@@ -17,11 +17,11 @@ const baseUrl = (fallback: string) =>
 const DEFAULT_REGISTRATIONS_FILE = fileURLToPath(new URL('../../../deploy/demo/registrations.json', import.meta.url));
 const DEFAULT_ACCOUNTS_FILE = fileURLToPath(new URL('../../../deploy/demo/pgo-accounts.json', import.meta.url));
 
-/** identity-check.md "Alternatives": the safeguards against data of person B in the dossier of person A. */
+/** docs/identity-check-reference.md "Alternatives": the safeguards against data of person B in the dossier of person A. */
 export const SAFEGUARDS = ['identity-endpoint', 'confirm-screen', 'quarantine', 'token-identity'] as const;
 export type Safeguard = (typeof SAFEGUARDS)[number];
 
-/** The identifying fields the PGO may send to the DVA's identity check (identity-check.md "Contract"). */
+/** The identifying fields the PGO may send to the DVA's identity check (docs/identity-check-reference.md "Contract"). */
 export const IDENTITY_FIELDS = ['bsn', 'family', 'given', 'birthDate'] as const;
 export type IdentityFieldName = (typeof IDENTITY_FIELDS)[number];
 
@@ -33,7 +33,7 @@ const listOf = <T extends string>(values: readonly [T, ...T[]], fallback: readon
     .transform((s) => [...new Set(s.split(',').map((v) => v.trim()).filter(Boolean))])
     .pipe(z.array(z.enum(values)).min(1));
 
-/** Spec §7.4 `launchPrep.mode`: 3a-W (default), 3a-P, or 3a-P with the 2025 step-up. */
+/** docs/protocol.md §7.4 `launchPrep.mode`: 3a-W (default), 3a-P, or 3a-P with the 2025 step-up. */
 export const LAUNCH_PREP_MODES = ['par-cookie', 'backchannel', 'backchannel+stepup'] as const;
 export type LaunchPrepMode = (typeof LAUNCH_PREP_MODES)[number];
 
@@ -64,13 +64,13 @@ export const PgoEnvironment = z.object({
   /** The DVA's identity-check endpoint, below its FHIR base. */
   PGO_IDENTITY_PATH: z.string().regex(/^[a-z][a-z0-9-]*(?:\/[a-z][a-z0-9-]*)*$/, 'must be a lower-case path').default('userinfo'),
   LAUNCH_PREP_MODE: z.enum(LAUNCH_PREP_MODES).default('par-cookie'),
-  /** Spec §7.4 `launch.redirectMode`. */
+  /** docs/protocol.md §7.4 `launch.redirectMode`. */
   LAUNCH_REDIRECT: z.enum(['302', 'form_post']).default('302'),
-  /** Spec §3.1.1 W1: "a set prescribed by the DVA and configurable per DVA". */
+  /** docs/protocol.md §3.1.1 W1: "a set prescribed by the DVA and configurable per DVA". */
   LAUNCH_SCOPE: z.string().min(1).default('launch openid fhirUser patient/*.read'),
-  /** Spec §7.4 `tokenExchange.audience`, used by 3a-P (3a-W always sends the module client_id, W1/W7). */
+  /** docs/protocol.md §7.4 `tokenExchange.audience`, used by 3a-P (3a-W always sends the module client_id, W1/W7). */
   TOKEN_EXCHANGE_AUDIENCE: z.enum(['module-client-id', 'dva-fhir-base']).default('module-client-id'),
-  /** Spec §7.4 `tokenExchange.requestedTokenType`, used by 3a-P (3a-W always asks for the launch code, W7). */
+  /** docs/protocol.md §7.4 `tokenExchange.requestedTokenType`, used by 3a-P (3a-W always asks for the launch code, W7). */
   TOKEN_EXCHANGE_REQUESTED_TOKEN_TYPE: z
     .enum([TOKEN_TYPE.LAUNCH_CODE, TOKEN_TYPE.ACCESS_TOKEN, TOKEN_TYPE.ONE_TIME_CODE])
     .default(TOKEN_TYPE.LAUNCH_CODE),
@@ -83,7 +83,7 @@ export const PgoEnvironment = z.object({
   RATE_LIMITS: z.string().optional(),
 });
 
-/** The PGO's switches of identity-check.md ("Switches"). */
+/** The PGO's switches of docs/identity-check-reference.md ("Switches"). */
 export interface IdentityConfig {
   safeguards: readonly Safeguard[];
   when: 'representation' | 'always';

@@ -18,7 +18,7 @@ export interface PgoContext {
   registrations: Registrations;
   sessions: Sessions;
   dossiers: DossierStore;
-  /** Safeguard 4.3.2's box (identity-check.md). */
+  /** Safeguard 4.3.2's box (docs/identity-check-reference.md). */
   quarantine: Quarantine;
   /** Whose dossiers a person may open on someone else's behalf. */
   accounts: Accounts;

@@ -1,5 +1,5 @@
 /**
- * The PGO's own login (spec §2.1: "Browser→PGO login"): a plain OpenID Connect relying party
+ * The PGO's own login (docs/protocol.md §2.1: "Browser→PGO login"): a plain OpenID Connect relying party
  * of the DigiD mock, authorization code flow with PKCE. The id_token names the person (`bsn`,
  * `name`, `birthdate`) and, under representation, the representative (`act`).
  */
@@ -148,7 +148,7 @@ export function registerDigidLogin(app: FastifyInstance, sessions: Sessions, dig
   });
 
   app.get('/login/callback', async (request, reply) => {
-    // spec §8 item 24 (for the PGO's own login too): RFC 6749 §10.12, OIDC Core §3.1.2.7, RFC 9207 §2.4
+    // docs/protocol.md §8 item 24 (for the PGO's own login too): RFC 6749 §10.12, OIDC Core §3.1.2.7, RFC 9207 §2.4
     const { session, flow, code } = await readCallback(sessions, request, {
       kinds: ['login'],
       issuer: digid.issuer,
@@ -162,7 +162,7 @@ export function registerDigidLogin(app: FastifyInstance, sessions: Sessions, dig
     await sessions.rotate(session, reply, {
       user: { bsn: person.bsn, name: person.name, ...(person.birthdate && { birthdate: person.birthdate }), ...(person.act && { act: person.act }) },
       // Under representation the id_token is about the represented person and `act` is the representative;
-      // logged in as themselves, a person also opens the dossiers of the accounts that let them act (identity-check.md).
+      // logged in as themselves, a person also opens the dossiers of the accounts that let them act (docs/identity-check-reference.md).
       dossiers: person.act ? [own] : [own, ...accounts.representedBy(person.bsn)],
     });
     return reply.redirect('/', 303);

@@ -1,7 +1,7 @@
 /**
- * The PGO's own dossier store, keyed by BSN: what the last collect found (spec §2.3 step 7)
+ * The PGO's own dossier store, keyed by BSN: what the last collect found (docs/protocol.md §2.3 step 7)
  * and the DVA tokens of that dossier. Tokens live only here, server-side; pages get the
- * task summaries and never a token (spec §8 item 26).
+ * task summaries and never a token (docs/protocol.md §8 item 26).
  */
 import { systemClock, tupleKey, type Clock, type KeyValueStore } from '@koppelmij/core';
 import type { DvaClient, DvaTokens } from './dva-client.ts';
@@ -12,17 +12,17 @@ export interface TaskSummary {
   id: string;
   status: string;
   description: string;
-  /** The grouping ServiceRequest reference, or another stable key for the group (spec §2.3 step 7). */
+  /** The grouping ServiceRequest reference, or another stable key for the group (docs/protocol.md §2.3 step 7). */
   groupKey: string;
-  /** `ServiceRequest.code.text`, else `Task.groupIdentifier.type.text` (spec §6.2, §7.4 `pgo.groupLabel`). */
+  /** `ServiceRequest.code.text`, else `Task.groupIdentifier.type.text` (docs/protocol.md §6.2, §7.4 `pgo.groupLabel`). */
   groupLabel: string;
-  /** The Task's module as resolved at collect time (spec §6.6); W0 resolves it again at start. */
+  /** The Task's module as resolved at collect time (docs/protocol.md §6.6); W0 resolves it again at start. */
   module?: { clientId: string; name: string; launchOption: LaunchOption | undefined };
-  /** The integration level of the Task's module (spec §5): its registration's, or the PGO catalogue's (TL). */
+  /** The integration level of the Task's module (docs/protocol.md §5): its registration's, or the PGO catalogue's (TL). */
   level?: IntegrationLevel;
   /** Level TL: the catalogue entry the Task's Endpoint names; opened as a link (docs/integration-levels.md). */
   link?: { id: string; name: string };
-  /** Why the Task's module cannot be started, when resolution failed (spec §8 item 25). */
+  /** Why the Task's module cannot be started, when resolution failed (docs/protocol.md §8 item 25). */
   launchProblem?: string;
 }
 
@@ -41,7 +41,7 @@ interface StoredTokens {
   patient: string;
 }
 
-// Spec §2.1: long-term consent lets one DigiD login serve collection for six months.
+// docs/protocol.md §2.1: long-term consent lets one DigiD login serve collection for six months.
 const DOSSIER_TTL = 183 * 24 * 3600;
 // Refresh this long before expiry, so a token does not lapse in flight.
 const EXPIRY_MARGIN = 30;
@@ -73,7 +73,7 @@ export class DossierStore {
     await this.#store.set(tupleKey('pgo:dossier', bsn), data, DOSSIER_TTL);
   }
 
-  /** Replaces one Task's status after the return from a module (spec §4.6). */
+  /** Replaces one Task's status after the return from a module (docs/protocol.md §4.6). */
   async updateTaskStatus(bsn: string, taskId: string, status: string): Promise<void> {
     const data = await this.data(bsn);
     const task = data?.tasks.find((t) => t.id === taskId);
@@ -82,7 +82,7 @@ export class DossierStore {
     await this.saveData(bsn, data);
   }
 
-  /** Keeps the DVA's tokens for the dossier (`MEDMIJ_VERZAMELEN_TOKEN`, spec §2.1). */
+  /** Keeps the DVA's tokens for the dossier (`MEDMIJ_VERZAMELEN_TOKEN`, docs/protocol.md §2.1). */
   async saveTokens(bsn: string, tokens: DvaTokens & { patient: string }): Promise<void> {
     const stored: StoredTokens = {
       accessToken: tokens.access_token,

@@ -1,7 +1,7 @@
 /**
  * The PGO as an OAuth client of the DVA authorization server: the token endpoint (authorization
  * code, refresh, token exchange) and PAR, each authenticated with `private_key_jwt`
- * (RFC 7523 §2.2; spec §1.6 leaves the method to the implementation).
+ * (RFC 7523 §2.2; docs/protocol.md §1.6 leaves the method to the implementation).
  */
 import { z } from 'zod';
 import { oauthErrorCode } from '@koppelmij/core';
@@ -13,28 +13,28 @@ import { UpstreamError } from './errors.ts';
 import { isFhirId } from '@koppelmij/core/fhir';
 
 export interface DvaClientOptions {
-  /** The DVA issuer; also the one `aud` of the client assertion (decision D1). */
+  /** The DVA issuer; also the one `aud` of the client assertion (docs/decisions-protocol.md D1). */
   dvaAuthUrl: string;
   clientId: string;
   signingKey: SigningKey;
   fetch: typeof fetch;
 }
 
-/** A token endpoint answer for the PGO's own grants (spec §2.3 step 6). Never sent to a browser. */
+/** A token endpoint answer for the PGO's own grants (docs/protocol.md §2.3 step 6). Never sent to a browser. */
 export interface DvaTokens {
   access_token: string;
   expires_in: number | undefined;
   refresh_token: string | undefined;
   scope: string | undefined;
-  /** The FHIR id of the patient; `Patient/<id>` answers are reduced to the id (decision D10). */
+  /** The FHIR id of the patient; `Patient/<id>` answers are reduced to the id (docs/decisions-protocol.md D10). */
   patient: string | undefined;
-  /** Present when a representative chose the patient at DigiD (RFC 8693 §4.1 shape; identity-check.md). */
+  /** Present when a representative chose the patient at DigiD (RFC 8693 §4.1 shape; docs/identity-check-reference.md). */
   act?: { sub: string };
-  /** Safeguard 4.2.4: the patient's identifying data, when the DVA sends it (identity-check.md). */
+  /** Safeguard 4.2.4: the patient's identifying data, when the DVA sends it (docs/identity-check-reference.md). */
   patient_identity?: PersonData;
 }
 
-// RFC 6749 §5.1; spec §2.3 step 6. Unknown members (an id_token, for one) are ignored.
+// RFC 6749 §5.1; docs/protocol.md §2.3 step 6. Unknown members (an id_token, for one) are ignored.
 const TokenResponse = z.object({
   access_token: z.string().min(1),
   token_type: z.string().min(1),
@@ -51,7 +51,7 @@ const TokenResponse = z.object({
 // RFC 9126 §2.2
 const ParResponse = z.object({ request_uri: z.string().min(1), expires_in: z.number().int().positive() });
 
-// RFC 8693 §2.2.1; the members beyond it (the launch context of options 2a/2b, spec §3.3 step 11) are kept
+// RFC 8693 §2.2.1; the members beyond it (the launch context of options 2a/2b, docs/protocol.md §3.3 step 11) are kept
 const ExchangeResponse = z.looseObject({
   access_token: z.string().min(1),
   issued_token_type: z.string().min(1),
@@ -61,7 +61,7 @@ const ExchangeResponse = z.looseObject({
 });
 
 
-/** `123` or `Patient/123` (spec §4.3 shows both) → `123`; anything else → undefined. */
+/** `123` or `Patient/123` (docs/protocol.md §4.3 shows both) → `123`; anything else → undefined. */
 export function patientId(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const id = value.startsWith('Patient/') ? value.slice('Patient/'.length) : value;
@@ -75,7 +75,7 @@ export class DvaClient {
     this.#options = options;
   }
 
-  /** The DVA's authorization endpoint (spec §1.1). */
+  /** The DVA's authorization endpoint (docs/protocol.md §1.1). */
   get authorizationEndpoint(): string {
     return `${this.#options.dvaAuthUrl}/authorize`;
   }
@@ -91,7 +91,7 @@ export class DvaClient {
     return parseTokens(await this.#post('/token', body, 200));
   }
 
-  /** RFC 6749 §6: renews the collect token under long-term consent (spec §2.1). */
+  /** RFC 6749 §6: renews the collect token under long-term consent (docs/protocol.md §2.1). */
   async refreshTokenGrant(refreshToken: string): Promise<DvaTokens> {
     const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
     return parseTokens(await this.#post('/token', body, 200));
@@ -99,21 +99,21 @@ export class DvaClient {
 
   /**
    * RFC 7009 §2.1: revokes an access token (at the DVA this ends its grant, decision I9). Used
-   * when a safeguard refuses the token (identity-check.md); RFC 7009 §2.2 answers 200 also for an
+   * when a safeguard refuses the token (docs/identity-check-reference.md); RFC 7009 §2.2 answers 200 also for an
    * unknown token.
    */
   async revoke(accessToken: string): Promise<void> {
     await this.#post('/revoke', new URLSearchParams({ token: accessToken, token_type_hint: 'access_token' }), 200);
   }
 
-  /** RFC 9126 §2.1: spec §3.1.1 W1; the answer is W2 (`201 Created`, RFC 9126 §2.2). */
+  /** RFC 9126 §2.1: docs/protocol.md §3.1.1 W1; the answer is W2 (`201 Created`, RFC 9126 §2.2). */
   async pushAuthorizationRequest(params: Record<string, string>): Promise<{ requestUri: string; expiresIn: number }> {
     const parsed = ParResponse.safeParse(await this.#post('/par', new URLSearchParams(params), 201));
     if (!parsed.success) throw new UpstreamError('DVA', 'The DVA sent an unusable pushed authorization response.');
     return { requestUri: parsed.data.request_uri, expiresIn: parsed.data.expires_in };
   }
 
-  /** RFC 8693 §2.1 token exchange (spec §3.1.1 W7, §3.1.2 step 2); the raw §2.2.1 answer. */
+  /** RFC 8693 §2.1 token exchange (docs/protocol.md §3.1.1 W7, §3.1.2 step 2); the raw §2.2.1 answer. */
   async tokenExchange(body: URLSearchParams): Promise<TokenExchangeResponse & Record<string, unknown>> {
     const parsed = ExchangeResponse.safeParse(await this.#post('/token', body, 200));
     if (!parsed.success) throw new UpstreamError('DVA', 'The DVA sent an unusable token exchange response.');

@@ -1,6 +1,6 @@
 /**
  * Errors the PGO shows the person as an HTML page. Each carries its HTTP status and a fixed,
- * human-readable text; none carries a token (spec §8 item 26).
+ * human-readable text; none carries a token (docs/protocol.md §8 item 26).
  */
 
 export class PageError extends Error {

@@ -1,7 +1,7 @@
 /**
  * A small FHIR R4 REST reader for the DVA resource server, used with the collect token
- * (spec §2.3 step 7, §3.1.1 W0). It only ever calls URLs under the configured FHIR base, so
- * the token cannot be sent anywhere else, whatever a resource references (spec §8 item 26).
+ * (docs/protocol.md §2.3 step 7, §3.1.1 W0). It only ever calls URLs under the configured FHIR base, so
+ * the token cannot be sent anywhere else, whatever a resource references (docs/protocol.md §8 item 26).
  */
 import { arrayOf, type FhirResource, type LaunchChainReader } from '@koppelmij/core/launch-chain';
 import { UpstreamError } from './errors.ts';
@@ -24,7 +24,7 @@ export class IdentityCheckRequired extends UpstreamError {
   }
 }
 
-/** identity-check.md "Gate": `403` with an OperationOutcome `security` "identity check required". */
+/** docs/identity-check-reference.md "Gate": `403` with an OperationOutcome `security` "identity check required". */
 const isIdentityGate = (body: unknown): boolean =>
   (body as { resourceType?: unknown } | undefined)?.resourceType === 'OperationOutcome' &&
   arrayOf((body as { issue?: unknown }).issue).some((i) => (i as { code?: unknown }).code === 'security' && (i as { diagnostics?: unknown }).diagnostics === 'identity check required');
@@ -82,7 +82,7 @@ export class FhirClient implements LaunchChainReader {
       throw new UpstreamError('DVA FHIR', 'De zorgaanbieder is niet bereikbaar.', { cause });
     }
     if (allowMissing && (response.status === 404 || response.status === 410)) return undefined;
-    // identity-check.md "Gate": the DVA keeps data back until its identity check said `match`
+    // docs/identity-check-reference.md "Gate": the DVA keeps data back until its identity check said `match`
     if (response.status === 403 && isIdentityGate(await response.json().catch(() => undefined))) throw new IdentityCheckRequired();
     if (response.status === 401 || response.status === 403) {
       throw new UpstreamError('DVA FHIR', 'De zorgaanbieder aanvaardt de toegang van deze PGO niet meer. Haal de taken opnieuw op.', {

@@ -1,5 +1,5 @@
 /**
- * The PGO's side of the DVA's identity-check endpoint (identity-check.md "Contract", safeguard
+ * The PGO's side of the DVA's identity-check endpoint (docs/identity-check-reference.md "Contract", safeguard
  * 4.4): before its first data request the PGO describes the person whose dossier is open and
  * asks whether that is the token's patient, and which data the DVA holds (availability).
  */
@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { IdentityConfig } from './config.ts';
 import type { DossierRef } from './session.ts';
 
-// identity-check.md "Contract": the 200 answer. Unknown members are ignored.
+// docs/identity-check-reference.md "Contract": the 200 answer. Unknown members are ignored.
 const Answer = z.object({
   identity: z.enum(['match', 'mismatch', 'insufficient-data']).optional(),
   availability: z.record(z.string(), z.boolean()).optional(),

@@ -1,5 +1,5 @@
 /**
- * The pages of the safeguards against data of another person in a dossier (identity-check.md
+ * The pages of the safeguards against data of another person in a dossier (docs/identity-check-reference.md
  * "Alternatives"): the warning when a safeguard refuses, the confirm screen (4.3.1) and the
  * quarantine box (4.3.2). They name the dossier's person, never the other person the DVA login
  * was for, except the quarantine box, whose point is to show what arrived.

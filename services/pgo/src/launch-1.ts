@@ -1,5 +1,5 @@
 /**
- * Starting a module with option 1 (archived; spec §3.2, docs/option-1.md). After W0 the PGO runs
+ * Starting a module with option 1 (archived; docs/protocol.md §3.2, docs/option-1.md). After W0 the PGO runs
  * an authorization code flow at the DVA for that module (steps 3–4); the DVA correlates the
  * browser by its collect cookie or asks DigiD, and asks consent for the module (step 5). At
  * `GET /callback_option1` (step 6) the PGO redeems the code as the `actor_token` of 3a's token
@@ -32,7 +32,7 @@ export async function startOption1(ctx: PgoContext, reply: FastifyReply, { sessi
 /** Step 6, then steps 7–8. */
 export function registerOption1(app: FastifyInstance, ctx: PgoContext): void {
   app.get(OPTION_1_CALLBACK, async (request, reply) => {
-    // spec §8 item 24; RFC 6749 §10.12; RFC 9207 §2.4
+    // docs/protocol.md §8 item 24; RFC 6749 §10.12; RFC 9207 §2.4
     const { session, flow, code } = await readCallback(ctx.sessions, request, {
       kinds: ['launch-1'],
       ...dvaIssuer(ctx.config),

@@ -1,5 +1,5 @@
 /**
- * Option 3a (spec §3.1; docs/option-3a.md) after W0: either 3a-W (W1–W3 here; the DVA answers
+ * Option 3a (docs/protocol.md §3.1; docs/option-3a.md) after W0: either 3a-W (W1–W3 here; the DVA answers
  * W4/W5; W6–W9 at `GET /callback_stepup`) or 3a-P (launch-backchannel.ts), by `LAUNCH_PREP_MODE`.
  * `/callback_stepup` also completes 3a-P's step-up.
  */
@@ -22,7 +22,7 @@ export function startOption3a(ctx: PgoContext, reply: FastifyReply, { session, l
 /** `GET /callback_stepup`: W6 of 3a-W, and step 3 of 3a-P's step-up. */
 export function registerOption3a(app: FastifyInstance, ctx: PgoContext): void {
   app.get('/callback_stepup', async (request, reply) => {
-    // W6: "The PGO aborts on a state mismatch" (spec §8 item 24); RFC 9207 §2.4
+    // W6: "The PGO aborts on a state mismatch" (docs/protocol.md §8 item 24); RFC 9207 §2.4
     const { session, flow, code } = await readCallback(ctx.sessions, request, {
       kinds: ['launch', 'step-up'],
       ...dvaIssuer(ctx.config),
@@ -44,7 +44,7 @@ async function pushLaunchAuthorization(
   launch: PreparedLaunch,
   subjectToken: string,
 ): Promise<FastifyReply> {
-  // W1 (spec §3.1.1 table; client_id and client authentication are added by the DVA client)
+  // W1 (docs/protocol.md §3.1.1 table; client_id and client authentication are added by the DVA client)
   const { params, state, code_verifier } = startAuthorization({
     redirect_uri: `${ctx.config.pgoUrl}/callback_stepup`,
     scope: ctx.config.launchScope,

@@ -1,5 +1,5 @@
 /**
- * Starting a module with option 3b (archived; spec §3.5, docs/option-3b.md): after W0 the PGO
+ * Starting a module with option 3b (archived; docs/protocol.md §3.5, docs/option-3b.md): after W0 the PGO
  * sends the browser to the DVA's `/launch-module` (step 4) with the module and a launch context;
  * the DVA does the rest (steps 5–7). The context is a short JWT the PGO signs with the key of
  * its `private_key_jwt` registration, so the DVA knows the PGO asked for exactly this launch.
@@ -39,8 +39,8 @@ const AUTO_SUBMIT_HASH = `'sha256-${createHash('sha256').update(AUTO_SUBMIT).dig
 
 /**
  * Step 4: `302 {DVA}/launch-module?module&context`, or the same as an auto-submitting form POST
- * (`LAUNCH_REDIRECT=form_post`, spec §7.4 `launch.redirectMode`). Only the module id and the
- * signed context travel through the browser, never a token (spec §8 item 26).
+ * (`LAUNCH_REDIRECT=form_post`, docs/protocol.md §7.4 `launch.redirectMode`). Only the module id and the
+ * signed context travel through the browser, never a token (docs/protocol.md §8 item 26).
  */
 export async function startOption3b(ctx: PgoContext, reply: FastifyReply, { launch, collect }: LaunchStart): Promise<FastifyReply> {
   const params = { module: launch.audience, context: await launchContext(ctx, launch, collect.patient) };

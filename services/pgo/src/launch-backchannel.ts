@@ -1,5 +1,5 @@
 /**
- * Variant 3a-P (spec §3.1.2): the launch token by a direct back-channel token exchange
+ * Variant 3a-P (docs/protocol.md §3.1.2): the launch token by a direct back-channel token exchange
  * (step 2), with the optional 2025 step-up (step 3) when `LAUNCH_PREP_MODE=backchannel+stepup`.
  */
 import type { FastifyReply } from 'fastify';
@@ -54,7 +54,7 @@ export async function completeStepUp(
   return launchModule(ctx, reply, launch, await exchange(ctx, launch, tokens.access_token));
 }
 
-/** Spec §3.1.2 step 2 as a form body, with the `subject_token_type` RFC 8693 §2.1 requires. */
+/** docs/protocol.md §3.1.2 step 2 as a form body, with the `subject_token_type` RFC 8693 §2.1 requires. */
 async function exchange(ctx: PgoContext, launch: PreparedLaunch, subjectToken: string): Promise<string> {
   const requested = ctx.config.tokenExchangeRequestedTokenType;
   const body = new URLSearchParams({
@@ -62,7 +62,7 @@ async function exchange(ctx: PgoContext, launch: PreparedLaunch, subjectToken: s
     subject_token: subjectToken,
     subject_token_type: TOKEN_TYPE.ACCESS_TOKEN,
     requested_token_type: requested,
-    // spec §3.1.4: the 2025 page says the DVA FHIR base, the walkthroughs the module client_id (§7.4 switch).
+    // docs/protocol.md §3.1.4: the 2025 page says the DVA FHIR base, the walkthroughs the module client_id (§7.4 switch).
     audience: ctx.config.tokenExchangeAudience === 'dva-fhir-base' ? ctx.config.dvaFhirUrl : launch.audience,
     resource: `Task/${launch.taskId}`,
     return_url: returnUrl(ctx, launch.bsn, launch.taskId),
@@ -70,7 +70,7 @@ async function exchange(ctx: PgoContext, launch: PreparedLaunch, subjectToken: s
   return launchCodeFrom(await ctx.dva.tokenExchange(body), requested); // step 4
 }
 
-// Spec §3.1.2 step 3; Appendix A `step_up_required`.
+// docs/protocol.md §3.1.2 step 3; Appendix A `step_up_required`.
 function isStepUpRequired(error: unknown): boolean {
   return error instanceof UpstreamError && error.upstreamStatus === 400 && error.error === 'step_up_required';
 }

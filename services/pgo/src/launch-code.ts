@@ -9,11 +9,11 @@ import { UpstreamError } from './errors.ts';
 import { sendToModule } from './launch-redirect.ts';
 import type { Session } from './session.ts';
 
-/** One launch after W0 (spec §3.1.1): where it goes and for which Task. */
+/** One launch after W0 (docs/protocol.md §3.1.1): where it goes and for which Task. */
 export interface PreparedLaunch {
   bsn: string;
   taskId: string;
-  /** The module's client_id: the Endpoint's ext-ClientID (spec §6.2). */
+  /** The module's client_id: the Endpoint's ext-ClientID (docs/protocol.md §6.2). */
   audience: string;
   /** `Endpoint.address`, the module's launch URL. */
   address: string;
@@ -34,8 +34,8 @@ const LAUNCH_CODE_TYPES: readonly string[] = [TOKEN_TYPE.LAUNCH_CODE, TOKEN_TYPE
 
 /**
  * W8: the DVA issued what was asked (RFC 8693 §2.2.1 `issued_token_type`), and a launch code
- * says `token_type: N_A`, because it is not an access token (spec §3.1.1 W8, §8 item 19).
- * 3a-P asks for `…:access_token` (spec §3.1.2 step 2) and gets a launch code all the same: the
+ * says `token_type: N_A`, because it is not an access token (docs/protocol.md §3.1.1 W8, §8 item 19).
+ * 3a-P asks for `…:access_token` (docs/protocol.md §3.1.2 step 2) and gets a launch code all the same: the
  * DVA says so honestly in `issued_token_type`, and the PGO accepts exactly that substitution.
  *
  * @returns the launch code (the `access_token` member)

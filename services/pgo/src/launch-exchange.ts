@@ -1,5 +1,5 @@
 /**
- * W7–W9 (spec §3.1.1): the token exchange with an authorization code from the DVA as
+ * W7–W9 (docs/protocol.md §3.1.1): the token exchange with an authorization code from the DVA as
  * `actor_token`, then the browser to the module with the launch code. Option 3a-W redeems its
  * W6 code here, option 1 its step-6 code (docs/option-1.md decision 5).
  */
@@ -17,7 +17,7 @@ export async function exchangeLaunchAuthorizationCode(
   codeVerifier: string,
 ): Promise<FastifyReply> {
   const { accessToken } = await ctx.dossiers.collectToken(launch.bsn);
-  // W7 (spec §3.1.1 table); client_id and client authentication are added by the DVA client.
+  // W7 (docs/protocol.md §3.1.1 table); client_id and client authentication are added by the DVA client.
   const body = new URLSearchParams({
     grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
     subject_token: accessToken,

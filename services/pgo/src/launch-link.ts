@@ -1,5 +1,5 @@
 /**
- * Integration level TL (spec §5: "a module without data sharing, after a task from the care
+ * Integration level TL (docs/protocol.md §5: "a module without data sharing, after a task from the care
  * provider"): the PGO resolves the Task's Endpoint (W0) and opens `Endpoint.address` as it is.
  * No launch code and no token: the module gets nothing of the DVA's (docs/integration-levels.md).
  */

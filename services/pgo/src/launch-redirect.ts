@@ -1,6 +1,6 @@
 /**
- * Spec §3.1.1 W9: sending the browser to the module with `iss` and `launch`, the only values
- * that travel through the front channel (spec §8 item 26).
+ * docs/protocol.md §3.1.1 W9: sending the browser to the module with `iss` and `launch`, the only values
+ * that travel through the front channel (docs/protocol.md §8 item 26).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
@@ -9,7 +9,7 @@ import { renderPage } from './views.ts';
 
 /**
  * `address` with `iss` and `launch` set through the URL API, so an address that already has a
- * query keeps it (spec §1.4 [impl]); an `iss` or `launch` already in the address is replaced:
+ * query keeps it (docs/protocol.md §1.4 [impl]); an `iss` or `launch` already in the address is replaced:
  * the PGO's `iss` wins.
  */
 export function moduleLaunchUrl(address: string, iss: string, launch: string): URL {
@@ -25,7 +25,7 @@ const AUTO_SUBMIT_HASH = `'sha256-${createHash('sha256').update(AUTO_SUBMIT).dig
 
 /**
  * W9 as a `302` (the walkthrough), or as an auto-submitting POST form (`FORM_POST_REDIRECT`,
- * spec §3.1.1 W9), which keeps the launch code out of the URL, history and Referer.
+ * docs/protocol.md §3.1.1 W9), which keeps the launch code out of the URL, history and Referer.
  */
 export function sendToModule(reply: FastifyReply, mode: '302' | 'form_post', address: string, iss: string, launch: string): FastifyReply {
   reply.header('cache-control', 'no-store');

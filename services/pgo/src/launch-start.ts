@@ -1,8 +1,8 @@
 /**
- * Starting a module from a Task: `POST /dossier/:bsn/tasks/:taskId/start` runs W0 (spec §6.6)
+ * Starting a module from a Task: `POST /dossier/:bsn/tasks/:taskId/start` runs W0 (docs/protocol.md §6.6)
  * and hands the launch to the option the module's registration names (decision I26; docs/option-*.md):
  * 1 launch-1.ts, 2a/2b smart-as/, 3a launch-3a.ts, 3b launch-3b.ts; level TL opens a link
- * (launch-link.ts). Only a launch code ever reaches the browser (spec §8 item 26).
+ * (launch-link.ts). Only a launch code ever reaches the browser (docs/protocol.md §8 item 26).
  */
 import type { FastifyInstance } from 'fastify';
 import { isFhirId } from '@koppelmij/core/fhir';
@@ -41,10 +41,10 @@ export function registerLaunch(app: FastifyInstance, ctx: PgoContext): void {
     // Only a Task this dossier collected can be started.
     if (!isFhirId(taskId) || !data?.tasks.some((t) => t.id === taskId)) throw new NotFound('This dossier has no such task.');
 
-    // W0 (spec §6.6), always fresh: the collected summary may be stale.
+    // W0 (docs/protocol.md §6.6), always fresh: the collected summary may be stale.
     const collect = await dossiers.collectToken(dossier.bsn);
     const target = await resolveLaunchTarget(new FhirClient({ base: config.dvaFhirUrl, accessToken: collect.accessToken, fetch: ctx.fetch }), taskId);
-    // spec §5 level TL: the Endpoint names a link of the PGO's catalogue; opened without launch or data
+    // docs/protocol.md §5 level TL: the Endpoint names a link of the PGO's catalogue; opened without launch or data
     if (registrations.catalogue.get(target.clientId)?.integrationLevel === 'TL') return openTaskLink(reply, target.launchUrl);
     const module = registrations.modules.get(target.clientId);
     if (!module) throw new PageError(422, 'This module cannot be started', `The module "${target.clientId}" is not registered at this PGO.`);

@@ -1,7 +1,7 @@
 /**
- * Safeguard 4.3.2 (identity-check.md): the quarantine box. A collect's data and tokens wait here,
+ * Safeguard 4.3.2 (docs/identity-check-reference.md): the quarantine box. A collect's data and tokens wait here,
  * outside the dossier, until the person moves them in or discards them. One box per dossier;
- * server-side like every token (spec §8 item 26), and gone after an hour.
+ * server-side like every token (docs/protocol.md §8 item 26), and gone after an hour.
  */
 import { tupleKey, type KeyValueStore } from '@koppelmij/core';
 import type { DossierData } from './dossier-store.ts';
@@ -33,7 +33,7 @@ export class Quarantine {
     return this.#store.get<QuarantineBox>(key(bsn));
   }
 
-  /** Empties the box in one atomic step (decision D12): of two decisions, one gets the contents. */
+  /** Empties the box in one atomic step (docs/decisions-protocol.md D12): of two decisions, one gets the contents. */
   async take(bsn: string): Promise<QuarantineBox | undefined> {
     return this.#store.take<QuarantineBox>(key(bsn));
   }

@@ -32,7 +32,7 @@ export interface CatalogueInfo {
 export interface Registrations {
   /** This PGO's registration at the DVA. */
   pgo: { clientId: string; scope: string };
-  /** Registered modules by client_id (= the Endpoint's ext-ClientID, spec §1.6). */
+  /** Registered modules by client_id (= the Endpoint's ext-ClientID, docs/protocol.md §1.6). */
   modules: ReadonlyMap<string, ModuleInfo>;
   /** The PGO's catalogue by id (for TL: = the Endpoint's ext-ClientID). */
   catalogue: ReadonlyMap<string, CatalogueInfo>;

@@ -1,7 +1,7 @@
 /**
- * Terugkeer (spec §4.6): the module sends the person back to `return_url`; the PGO re-reads
+ * Terugkeer (docs/protocol.md §4.6): the module sends the person back to `return_url`; the PGO re-reads
  * `GET Task/{id}` at the DVA and shows that status. Status hints in the URL are never
- * trusted (spec §8 item 27); a module `error` is shown as text only.
+ * trusted (docs/protocol.md §8 item 27); a module `error` is shown as text only.
  */
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -14,13 +14,13 @@ import { isFhirId } from '@koppelmij/core/fhir';
 
 /**
  * A stable pseudonym of a dossier for URLs that leave the PGO: the `return_url` reaches the
- * DVA and the module, which must not learn the BSN (spec §4.4: the person is a pseudonym there).
+ * DVA and the module, which must not learn the BSN (docs/protocol.md §4.4: the person is a pseudonym there).
  */
 export function dossierHandle(secret: string, bsn: string): string {
   return createHmac('sha256', secret).update(`pgo-dossier:${bsn}`).digest('base64url');
 }
 
-/** Spec §4.5 [impl]: the `return_url` form parameter of the token exchange. */
+/** docs/protocol.md §4.5 [impl]: the `return_url` form parameter of the token exchange. */
 export function returnUrl(ctx: PgoContext, bsn: string, taskId: string): string {
   const url = new URL(`${ctx.config.pgoUrl}/launch_callback`);
   url.searchParams.set('task_id', taskId);
@@ -43,7 +43,7 @@ export function registerReturn(app: FastifyInstance, ctx: PgoContext): void {
       throw new NotFound('Dit dossier heeft zo\u2019n taak niet.');
     }
 
-    // spec §4.6: "re-reads GET /Task/{id}, and shows the status and any error".
+    // docs/protocol.md §4.6: "re-reads GET /Task/{id}, and shows the status and any error".
     const notices: string[] = [];
     const moduleError = queryParam(request, 'error');
     if (moduleError !== undefined) notices.push(`The module reported: ${oauthErrorCode(moduleError) ?? 'an error'}.`);

@@ -1,5 +1,5 @@
 /**
- * The person's answers to the safeguards that ask (identity-check.md "Alternatives"):
+ * The person's answers to the safeguards that ask (docs/identity-check-reference.md "Alternatives"):
  * `POST /dossier/:bsn/confirm` (4.3.1, before the code is redeemed) and
  * `GET|POST /dossier/:bsn/quarantine` (4.3.2, the box of fetched data).
  */
@@ -21,7 +21,7 @@ export function registerSafeguardRoutes(app: FastifyInstance, ctx: PgoContext): 
     checkCsrf(session, request.body);
     const state = formField(request, 'state');
     const flow = state === undefined ? undefined : await sessions.takeFlow(session, state);
-    // the pending code, taken once (decision D12), for this dossier only
+    // the pending code, taken once (docs/decisions-protocol.md D12), for this dossier only
     if (flow?.kind !== 'confirm' || flow.bsn !== dossier.bsn) throw new BadRequest('Deze vraag is verlopen. Haal de gegevens opnieuw op.');
     if (formField(request, 'decision') !== 'approve') {
       // the code is never redeemed: no token, no data

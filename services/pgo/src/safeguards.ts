@@ -1,5 +1,5 @@
 /**
- * The safeguards against data of person B in the dossier of person A (identity-check.md "The
+ * The safeguards against data of person B in the dossier of person A (docs/identity-check-reference.md "The
  * chosen design", "Alternatives"), run on every collect they apply to, in this order:
  * 1. 4.3.1 confirm screen: after the redirect back, before the code is redeemed;
  * 2. 4.2.4 token identity: the token response's identifying data against the dossier's person;
@@ -32,7 +32,7 @@ export function confirmsFirst(identity: IdentityConfig, dossier: DossierRef): bo
   return identity.safeguards.includes('confirm-screen') && safeguardsApply(identity, dossier);
 }
 
-/** Safeguard 4.3.1: keeps the code unredeemed and asks (identity-check.md "what the user sees"). */
+/** Safeguard 4.3.1: keeps the code unredeemed and asks (docs/identity-check-reference.md "what the user sees"). */
 export async function askConfirmation(ctx: PgoContext, reply: FastifyReply, session: Session, dossier: DossierRef, code: { code: string; codeVerifier: string }): Promise<FastifyReply> {
   const state = await ctx.sessions.beginFlow(session, { kind: 'confirm', bsn: dossier.bsn, ...code }, CONFIRM_TTL);
   const services = [`de zorgaanbieder op ${new URL(ctx.config.dvaFhirUrl).host}`];
@@ -40,12 +40,12 @@ export async function askConfirmation(ctx: PgoContext, reply: FastifyReply, sess
 }
 
 /**
- * The collect's tokens arrived (spec §2.3 step 6): the safeguards that apply decide, then the
+ * The collect's tokens arrived (docs/protocol.md §2.3 step 6): the safeguards that apply decide, then the
  * Tasks are read (step 7) into the dossier, or into the quarantine box.
  */
 export async function receiveCollect(ctx: PgoContext, reply: FastifyReply, session: Session, dossier: DossierRef, tokens: DvaTokens): Promise<FastifyReply> {
   const { identity } = ctx.config;
-  // spec §2.3 step 6: the token response names the patient.
+  // docs/protocol.md §2.3 step 6: the token response names the patient.
   if (tokens.patient === undefined) throw new UpstreamError('DVA', 'De zorgaanbieder zei niet voor welke patiënt de toegang geldt.');
   const patient = tokens.patient;
   const uses = (safeguard: Safeguard) => identity.safeguards.includes(safeguard) && safeguardsApply(identity, dossier, tokens);
@@ -78,7 +78,7 @@ export async function receiveCollect(ctx: PgoContext, reply: FastifyReply, sessi
     if (answer !== 'unavailable') availability = answer.availability;
   }
 
-  // identity-check.md "Gate": a DVA that requires its check refuses data until `match`; when this
+  // docs/identity-check-reference.md "Gate": a DVA that requires its check refuses data until `match`; when this
   // PGO did not ask (its switches differ), that is the warning too, not an upstream failure
   const read = () => readTasks(ctx, tokens.access_token, patient, availability).catch((error: unknown) => {
     if (error instanceof IdentityCheckRequired) return undefined;

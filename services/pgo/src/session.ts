@@ -1,7 +1,7 @@
 /**
  * Server-side sessions: the browser holds only an opaque, signed, HttpOnly cookie; everything
  * else (the person, their dossiers, pending authorization flows) stays in the store, so no DVA
- * token can reach the browser (spec §8 item 26).
+ * token can reach the browser (docs/protocol.md §8 item 26).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasFormToken } from '@koppelmij/service-kit';
@@ -15,12 +15,12 @@ export interface Person {
   birthdate?: string;
 }
 
-/** A dossier the session may open, keyed by BSN: the person's own, or one they act in for someone else (identity-check.md). */
+/** A dossier the session may open, keyed by BSN: the person's own, or one they act in for someone else (docs/identity-check-reference.md). */
 export interface DossierRef {
   bsn: string;
   name: string;
   relation: 'self' | 'represented';
-  /** What the PGO knows to identify the dossier's person: the identity check's `person` (identity-check.md "Contract"). */
+  /** What the PGO knows to identify the dossier's person: the identity check's `person` (docs/identity-check-reference.md "Contract"). */
   person?: PersonData;
 }
 
@@ -44,11 +44,11 @@ export type Flow =
   | { kind: 'collect'; bsn: string; codeVerifier: string }
   /** 3a-W W1–W6: the PAR leg. */
   | { kind: 'launch'; bsn: string; taskId: string; codeVerifier: string; audience: string; address: string }
-  /** Safeguard 4.3.1 (identity-check.md): a collect's code, kept unredeemed until the person confirms. */
+  /** Safeguard 4.3.1 (docs/identity-check-reference.md): a collect's code, kept unredeemed until the person confirms. */
   | { kind: 'confirm'; bsn: string; code: string; codeVerifier: string }
-  /** 3a-P with step-up (spec §3.1.2 step 3): a fresh collect token, then the exchange again. */
+  /** 3a-P with step-up (docs/protocol.md §3.1.2 step 3): a fresh collect token, then the exchange again. */
   | { kind: 'step-up'; bsn: string; taskId: string; codeVerifier: string; audience: string; address: string }
-  /** Option 1 (spec §3.2 steps 3–6): the PGO's authorization at the DVA for one module. */
+  /** Option 1 (docs/protocol.md §3.2 steps 3–6): the PGO's authorization at the DVA for one module. */
   | { kind: 'launch-1'; bsn: string; taskId: string; codeVerifier: string; audience: string; address: string };
 
 const SESSION_TTL = 8 * 3600;
@@ -116,8 +116,8 @@ export class Sessions {
   }
 
   /**
-   * The flow for `state` in this session, consumed in one atomic step (decision D12), or
-   * undefined when there is none: a missing, foreign, replayed or expired `state` (spec §8 item 24).
+   * The flow for `state` in this session, consumed in one atomic step (docs/decisions-protocol.md D12), or
+   * undefined when there is none: a missing, foreign, replayed or expired `state` (docs/protocol.md §8 item 24).
    */
   async takeFlow(session: Session | undefined, state: string): Promise<Flow | undefined> {
     if (!session) return undefined;

@@ -1,5 +1,5 @@
 /**
- * Spec §2.3 step 7 and §6.5: the Tasks of a collect, their grouping ServiceRequests and modules,
+ * docs/protocol.md §2.3 step 7 and §6.5: the Tasks of a collect, their grouping ServiceRequests and modules,
  * summarised for the dossier (storing nothing here).
  */
 import { isFhirId } from '@koppelmij/core/fhir';
@@ -9,9 +9,9 @@ import type { DossierData, TaskSummary } from './dossier-store.ts';
 import { arrayOf, FhirClient, localReference, type FhirResource } from './fhir.ts';
 
 /**
- * Spec §2.3 step 7 and §6.5: reads the Tasks, their grouping ServiceRequests and modules, and
+ * docs/protocol.md §2.3 step 7 and §6.5: reads the Tasks, their grouping ServiceRequests and modules, and
  * summarises them, storing nothing. With the DVA's availability answer saying there are no Tasks
- * (identity-check.md), it does not search.
+ * (docs/identity-check-reference.md), it does not search.
  */
 export async function readTasks(ctx: PgoContext, accessToken: string, patient: string, availability?: Record<string, boolean>): Promise<DossierData> {
   const fhir = new FhirClient({ base: ctx.config.dvaFhirUrl, accessToken, fetch: ctx.fetch });
@@ -28,11 +28,11 @@ export async function readTasks(ctx: PgoContext, accessToken: string, patient: s
         requests.set(srRef, fhir.read('ServiceRequest', srRef.slice('ServiceRequest/'.length)).catch(() => undefined));
       }
       const link = activityDefinitionLink(task);
-      // spec §3.1.1 W0: "The PGO may cache per instantiates target".
+      // docs/protocol.md §3.1.1 W0: "The PGO may cache per instantiates target".
       const key = link && `${link.source} ${link.reference}`;
       if (key !== undefined && !modules.has(key)) modules.set(key, resolveModule(fhir, task).catch((e: unknown) => e as Error));
       const sr = srRef === undefined ? undefined : await requests.get(srRef);
-      // Without a link resolveModule throws the precise §8 item 25 error without a request.
+      // Without a link resolveModule throws the precise docs/protocol.md §8 item 25 error without a request.
       const module = await (key === undefined ? resolveModule(fhir, task).catch((e: unknown) => e as Error) : modules.get(key)!);
       return { ...describe(task, sr), ...launchInfo(ctx, module) };
     }),
@@ -40,7 +40,7 @@ export async function readTasks(ctx: PgoContext, accessToken: string, patient: s
   return { patient, collectedAt: Math.floor(Date.now() / 1000), tasks: summaries };
 }
 
-/** `Task.basedOn` → the grouping ServiceRequest, as `ServiceRequest/<id>` (spec §6.2). */
+/** `Task.basedOn` → the grouping ServiceRequest, as `ServiceRequest/<id>` (docs/protocol.md §6.2). */
 function groupingRequest(task: FhirResource, base: string): string | undefined {
   for (const basedOn of arrayOf(task.basedOn)) {
     const ref = (basedOn as { reference?: unknown } | null)?.reference;
@@ -53,7 +53,7 @@ function groupingRequest(task: FhirResource, base: string): string | undefined {
 function describe(task: FhirResource, sr: FhirResource | undefined): Omit<TaskSummary, 'module' | 'launchProblem'> {
   const groupIdentifier = task.groupIdentifier as { system?: unknown; value?: unknown; type?: { text?: unknown } } | undefined;
   const fallbackLabel = text(groupIdentifier?.type?.text);
-  // spec §6.2: the group label is ServiceRequest.code.text; before gegevensdienst v0.0.5, groupIdentifier.type.text.
+  // docs/protocol.md §6.2: the group label is ServiceRequest.code.text; before gegevensdienst v0.0.5, groupIdentifier.type.text.
   const groupLabel = text((sr?.code as { text?: unknown } | undefined)?.text) ?? fallbackLabel ?? 'Other tasks';
   const groupKey =
     sr !== undefined
@@ -75,7 +75,7 @@ function launchInfo(ctx: PgoContext, module: ModuleTarget | Error): Pick<TaskSum
   if (module instanceof Error) return { launchProblem: 'The module of this task could not be looked up at the care provider.' };
   // The launch option comes from the module's registration (docs/architecture.md), found by ext-ClientID.
   const registered = ctx.registrations.modules.get(module.clientId);
-  // spec §5 level TL: the Endpoint names a link of the PGO's catalogue, not a module registered at the DVA
+  // docs/protocol.md §5 level TL: the Endpoint names a link of the PGO's catalogue, not a module registered at the DVA
   const link = ctx.registrations.catalogue.get(module.clientId);
   if (!registered && link?.integrationLevel === 'TL') return { level: 'TL', link: { id: link.id, name: link.name } };
   if (!registered) return { launchProblem: `The module "${module.clientId}" is not registered at this PGO.` };

@@ -1,5 +1,5 @@
 /**
- * The integration levels on the PGO's pages (spec §5, docs/integration-levels.md): a badge per
+ * The integration levels on the PGO's pages (docs/protocol.md §5, docs/integration-levels.md): a badge per
  * module, and the modules a person starts on their own, without a Task (L, S, PS).
  */
 import { html, type SafeHtml } from '@koppelmij/service-kit';

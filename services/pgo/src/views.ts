@@ -1,6 +1,6 @@
 /**
  * The PGO's HTML pages. Every value is escaped by `html`; the `data-testid`s are the stable
- * hooks of the end-to-end tests. Pages show task summaries only, never a token (spec §8 item 26).
+ * hooks of the end-to-end tests. Pages show task summaries only, never a token (docs/protocol.md §8 item 26).
  */
 import { html, page, type SafeHtml } from '@koppelmij/service-kit';
 import { isFinished, type DossierData, type TaskSummary } from './dossier-store.ts';

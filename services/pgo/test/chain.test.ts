@@ -25,7 +25,7 @@ async function chainError(resources: Resource[], taskId = 't1'): Promise<LaunchC
 
 // The rule itself is tested in packages/core/test/launch-chain.test.ts; here: the collect token,
 // the FhirClient's requests and the person's error page.
-describe('W0 chain resolution (spec §6.6)', () => {
+describe('W0 chain resolution (docs/protocol.md §6.6)', () => {
   it('follows the instantiates extension and the KT2EndpointExtension, with the collect token', async () => {
     const { fhir, stub } = setup([task(), ad('ad1'), endpoint('ep1')]);
     const target = await resolveLaunchTarget(fhir, 't1');
@@ -48,7 +48,7 @@ describe('W0 chain resolution (spec §6.6)', () => {
   });
 });
 
-describe('W0 missing links (spec §8 item 25)', () => {
+describe('W0 missing links (docs/protocol.md §8 item 25)', () => {
   it('a Task the DVA does not know → task_not_found, 404', async () => {
     const error = await chainError([], 'nope');
     expect(error).toMatchObject({ code: 'task_not_found', status: 404 });
@@ -68,7 +68,7 @@ describe('W0 missing links (spec §8 item 25)', () => {
   });
 });
 
-describe('W9 launch URL (spec §1.4 [impl])', () => {
+describe('W9 launch URL (docs/protocol.md §1.4 [impl])', () => {
   it('keeps the address query and lets the PGO iss win', () => {
     const address = 'https://aanbiedermodule.example.org/web/api/smartonfhir/launch?iss=resourceserver.example.dva.nl&tenant=7';
     const url = moduleLaunchUrl(address, BASE, 'code-123');

@@ -42,7 +42,7 @@ describe('start page and DigiD login', () => {
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
   });
 
-  it('refuses a login callback whose state was not issued to this browser (spec §8 item 24)', async () => {
+  it('refuses a login callback whose state was not issued to this browser (docs/protocol.md §8 item 24)', async () => {
     const s = await world();
     const location = (await s.browser.get('/login')).headers.location as string;
     const back = new URL(s.world.digidAuthorize(location));
@@ -68,7 +68,7 @@ describe('start page and DigiD login', () => {
   });
 });
 
-describe('collect (spec §2.3)', () => {
+describe('collect (docs/protocol.md §2.3)', () => {
   it('redirects to the DVA with code, PKCE S256, state and the registered scope', async () => {
     const s = await world();
     await login(s);
@@ -114,7 +114,7 @@ describe('collect (spec §2.3)', () => {
     ['without state', (url: URL) => url.searchParams.delete('state')],
     ['with a forged state', (url: URL) => url.searchParams.set('state', 'x'.repeat(43))],
     ['from another issuer (RFC 9207 §2.4)', (url: URL) => url.searchParams.set('iss', 'https://evil.example')],
-  ])('answers a callback %s with 400 and redeems no code (spec §8 item 24)', async (_name, tamper) => {
+  ])('answers a callback %s with 400 and redeems no code (docs/protocol.md §8 item 24)', async (_name, tamper) => {
     const s = await world();
     await login(s);
     const dossier = await s.browser.get(`/dossier/${BSN}`);

@@ -19,7 +19,7 @@ const bundle = (ids: string[], next?: string) => ({
   ...(next && { link: [{ relation: 'next', url: next }] }),
 });
 
-describe('FhirClient: the collect token goes to the DVA FHIR base only (spec §8 item 26)', () => {
+describe('FhirClient: the collect token goes to the DVA FHIR base only (docs/protocol.md §8 item 26)', () => {
   it('follows next links under the base', async () => {
     const { fhir } = client({ [`${BASE}/Task?owner=Patient%2Fp`]: bundle(['a'], `${BASE}/Task?page=2`), [`${BASE}/Task?page=2`]: bundle(['b']) });
     expect((await fhir.search('Task', { owner: 'Patient/p' })).map((t) => t.id)).toEqual(['a', 'b']);

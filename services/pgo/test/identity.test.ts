@@ -49,7 +49,7 @@ describe('dossierPerson: what the PGO sends (PGO_IDENTITY_FIELDS)', () => {
   });
 });
 
-describe('checkIdentity: the DVA\'s endpoint (identity-check.md "Contract")', () => {
+describe('checkIdentity: the DVA\'s endpoint (docs/identity-check-reference.md "Contract")', () => {
   const request = (respond: () => Promise<Response> | Response, seen: Array<{ url: string; init: RequestInit }> = []) =>
     checkIdentity({
       fhirBase: 'http://fhir.localhost/fhir',

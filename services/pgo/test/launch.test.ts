@@ -22,7 +22,7 @@ async function throughPar(s: Setup) {
   return s.browser.get(s.world.dvaAuthorize(start.headers.location as string));
 }
 
-describe('3a-W (spec §3.1.1)', () => {
+describe('3a-W (docs/protocol.md §3.1.1)', () => {
   it('W1: pushes the launch authorization request with the collect token as subject_token', async () => {
     const s = await collected();
     const start = await startModule(s, 'task-1');
@@ -98,7 +98,7 @@ describe('3a-W (spec §3.1.1)', () => {
     ['without state', (url: URL) => url.searchParams.delete('state')],
     ['with a forged state', (url: URL) => url.searchParams.set('state', 'forged')],
     ['from another issuer (RFC 9207 §2.4)', (url: URL) => url.searchParams.set('iss', 'https://evil.example')],
-  ])('W6: answers /callback_stepup %s with 400 and exchanges nothing (spec §8 item 24)', async (_name, tamper) => {
+  ])('W6: answers /callback_stepup %s with 400 and exchanges nothing (docs/protocol.md §8 item 24)', async (_name, tamper) => {
     const s = await collected();
     const start = await startModule(s, 'task-1');
     const back = new URL(s.world.dvaAuthorize(start.headers.location as string));
@@ -134,11 +134,11 @@ describe('starting a module', () => {
     expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
       response_type: 'code', client_id: 'pgo-demo', redirect_uri: `${URLS.pgo}/callback_option1`, audience: 'module-1', code_challenge_method: 'S256',
     });
-    expect(authorize.searchParams.has('subject_token')).toBe(false); // the collect token stays server-side (spec §8 item 26)
+    expect(authorize.searchParams.has('subject_token')).toBe(false); // the collect token stays server-side (docs/protocol.md §8 item 26)
     expect(s.world.parRequests).toHaveLength(0);
   });
 
-  it('shows the precise broken link of the chain (spec §8 item 25)', async () => {
+  it('shows the precise broken link of the chain (docs/protocol.md §8 item 25)', async () => {
     const s = await collected();
     s.world.fhir.put({ resourceType: 'Endpoint', id: 'ep-3a', status: 'off', address: 'http://module.localhost:4300/x' });
     const response = await startModule(s, 'task-1');
@@ -153,7 +153,7 @@ describe('starting a module', () => {
   });
 });
 
-describe('3a-P (spec §3.1.2)', () => {
+describe('3a-P (docs/protocol.md §3.1.2)', () => {
   it('exchanges in the back channel without PAR or actor_token, then W9', async () => {
     const s = await collected({ LAUNCH_PREP_MODE: 'backchannel' });
     const response = await startModule(s, 'task-1');

@@ -21,8 +21,8 @@ async function launched(env: Record<string, string> = {}, deps: Parameters<typeo
   return { s, returnUrl: new URL(s.world.tokenRequests.at(-1)!.get('return_url')!) };
 }
 
-describe('terugkeer (spec §4.6)', () => {
-  it('re-reads the Task at the DVA and ignores status hints in the URL (spec §8 item 27)', async () => {
+describe('terugkeer (docs/protocol.md §4.6)', () => {
+  it('re-reads the Task at the DVA and ignores status hints in the URL (docs/protocol.md §8 item 27)', async () => {
     const { s, returnUrl } = await launched();
     s.world.fhir.put({ resourceType: 'Task', id: 'task-1', status: 'in-progress', owner: { reference: 'Patient/pat-1' } });
     returnUrl.searchParams.set('module_status', 'completed');
@@ -71,7 +71,7 @@ describe('terugkeer (spec §4.6)', () => {
   });
 });
 
-describe('the collect token stays in the PGO (spec §8 item 26)', () => {
+describe('the collect token stays in the PGO (docs/protocol.md §8 item 26)', () => {
   it.each(['302', 'form_post'])('never appears in any page, header or cookie the browser gets (W9 %s)', async (mode) => {
     const { s, returnUrl } = await launched({ LAUNCH_REDIRECT: mode });
     await s.browser.get(returnUrl.href);

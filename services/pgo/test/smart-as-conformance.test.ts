@@ -2,7 +2,7 @@
  * The PGO's authorization server of options 2a/2b at the edges no launch flow passes, with the
  * same service-kit pieces as the DVA's (docs/decisions.md I145, I146): HTTP methods (RFC 6749
  * §3.2), requests without client authentication (RFC 6749 §5.2), client assertions
- * oidc-provider alone would accept (decision D1; docs/decisions.md I53), and its RFC 8414
+ * oidc-provider alone would accept (docs/decisions-protocol.md D1; docs/decisions.md I53), and its RFC 8414
  * metadata (docs/decisions.md I147).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -66,7 +66,7 @@ describe('RFC 6749 §5.2: a request without client authentication', () => {
   });
 });
 
-describe('client assertions (decision D1; docs/decisions.md I53, I145)', () => {
+describe('client assertions (docs/decisions-protocol.md D1; docs/decisions.md I53, I145)', () => {
   /** module-2a's assertion with `claims` changed, for a code grant with a code never issued. */
   async function redeemWith(claims: JWTPayload) {
     const now = Math.floor(Date.now() / 1000);

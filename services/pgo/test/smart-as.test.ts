@@ -31,17 +31,17 @@ describe('clients of the PGO authorization server', () => {
     expect(clientMetadata([module({ token_endpoint_auth_signing_alg: 'PS256' } as Partial<ModuleRegistration>)])[0]!.token_endpoint_auth_signing_alg).toBe('PS256');
   });
 
-  it('leave out a module without keys: spec §3.3 step 8 is RFC 7523', () => {
+  it('leave out a module without keys: docs/protocol.md §3.3 step 8 is RFC 7523', () => {
     expect(clientMetadata([module({ token_endpoint_auth_method: 'client_secret_basic', client_secret: 'x'.repeat(32) } as Partial<ModuleRegistration>)])).toEqual([]);
   });
 
-  it('are never offered openid: this server identifies nobody (spec §3.3 "Issues")', () => {
+  it('are never offered openid: this server identifies nobody (docs/protocol.md §3.3 "Issues")', () => {
     expect(offeredScopes('launch openid fhirUser patient/*.read')).toEqual(['launch', 'fhirUser', 'patient/*.read']);
     expect(clientMetadata([module({ scope: 'openid launch' })])[0]!.scope).toBe('launch');
   });
 });
 
-describe('the launch token (spec §3.3 steps 3, 7)', () => {
+describe('the launch token (docs/protocol.md §3.3 steps 3, 7)', () => {
   const session = (id: string) => ({ id, data: { csrf: 'c', dossiers: [] } });
 
   it('is bound to the session that made it, by a value that does not reveal the session id', () => {
@@ -51,7 +51,7 @@ describe('the launch token (spec §3.3 steps 3, 7)', () => {
     expect(sessionCorrelation(session(id))).not.toContain(id);
   });
 
-  it('is redeemed once, by its module in its session; another session burns it (decision D8)', async () => {
+  it('is redeemed once, by its module in its session; another session burns it (docs/decisions-protocol.md D8)', async () => {
     const tokens = launchTokens(new MemoryStore());
     const binding = { client_id: 'module-2a', correlation: sessionCorrelation(session('a')) };
     const { code, expires_in } = await tokens.issue({ bsn: '999990020', taskId: 'task-2a', audience: 'module-2a', option: '2a' }, binding);

@@ -15,7 +15,7 @@ async function refusedWith(target: Target, overrides: Record<string, string | un
   return verdict([expectEqual('error', query.get('error'), error), query.has('code') && 'a code was issued']);
 }
 
-/** Group AZ: the authorization endpoint and PAR (attack catalogue §3.2). */
+/** Group AZ: the authorization endpoint and PAR (docs/conformance.md). */
 export const authorizeCases: Case[] = [
   {
     id: 'AZ-01', what: 'an unregistered redirect_uri gets an error page, never a redirect', clause: 'RFC 6749 §4.1.2.1; RFC 9700 §4.1.3',
@@ -54,7 +54,7 @@ export const authorizeCases: Case[] = [
     },
   },
   { id: 'AZ-12', what: 'response_type=token (a token in the front channel) is unsupported_response_type', clause: 'RFC 9700 §2.1.2', run: (t) => refusedWith(t, { response_type: 'token' }, 'unsupported_response_type') },
-  { id: 'AZ-14', what: 'a scope beyond the registration is invalid_scope', clause: 'RFC 6749 §3.3; spec §8 item 15', run: (t) => refusedWith(t, { scope: 'launch/patient openid system/*.read' }, 'invalid_scope') },
+  { id: 'AZ-14', what: 'a scope beyond the registration is invalid_scope', clause: 'RFC 6749 §3.3; docs/protocol.md §8 item 15', run: (t) => refusedWith(t, { scope: 'launch/patient openid system/*.read' }, 'invalid_scope') },
   {
     id: 'AZ-16', what: 'an error redirect carries iss, the DVA issuer', clause: 'RFC 9207 §2',
     async run(target) {

@@ -10,10 +10,10 @@ async function moduleAuthorizeUrl(target: Target, browser: Browser, url: string)
   return new URL(page.url);
 }
 
-/** Group L: the launch (attack catalogue §3.1) and group CK: the launch cookie (§3.8). */
+/** Group L: the launch and group CK: the launch cookie (docs/conformance.md). */
 export const launchCases: Case[] = [
   {
-    id: 'L-01', what: 'a stolen launch URL opened in another browser gets no code, and is burned for its owner too', clause: 'spec §8 item 13; decisions D7, D8', journey: true,
+    id: 'L-01', what: 'a stolen launch URL opened in another browser gets no code, and is burned for its owner too', clause: 'docs/protocol.md §8 item 13; docs/decisions-protocol.md D7, D8', journey: true,
     differs: 'docs/decisions.md I5 (DigiD for the launch\'s person instead of access_denied)',
     async run(target) {
       const { browser, url } = await preparedLaunch(target);
@@ -23,7 +23,7 @@ export const launchCases: Case[] = [
     },
   },
   {
-    id: 'L-02', what: 'a stolen launch URL with the thief logging in at DigiD as himself is access_denied', clause: 'spec §8 item 13; decision D7', journey: true,
+    id: 'L-02', what: 'a stolen launch URL with the thief logging in at DigiD as himself is access_denied', clause: 'docs/protocol.md §8 item 13; docs/decisions-protocol.md D7', journey: true,
     async run(target) {
       const { url } = await preparedLaunch(target);
       const thief = new Browser();
@@ -36,7 +36,7 @@ export const launchCases: Case[] = [
     },
   },
   {
-    id: 'L-05', what: 'a launch code replayed in the same browser after its use gets no second code', clause: 'spec §8 item 11; RFC 6749 §10.5', journey: true,
+    id: 'L-05', what: 'a launch code replayed in the same browser after its use gets no second code', clause: 'docs/protocol.md §8 item 11; RFC 6749 §10.5', journey: true,
     async run(target) {
       const { browser, url } = await preparedLaunch(target);
       const first = await follow(target, browser, url);
@@ -46,7 +46,7 @@ export const launchCases: Case[] = [
     },
   },
   {
-    id: 'L-07', what: 'a launch code presented by another client is refused and burned for its own module', clause: 'spec §8 item 12; decision D8', journey: true,
+    id: 'L-07', what: 'a launch code presented by another client is refused and burned for its own module', clause: 'docs/protocol.md §8 item 12; docs/decisions-protocol.md D8', journey: true,
     async run(target) {
       const { browser, url } = await preparedLaunch(target);
       const launch = new URL(url).searchParams.get('launch')!;
@@ -58,7 +58,7 @@ export const launchCases: Case[] = [
     },
   },
   {
-    id: 'L-09', what: 'a launch code used as an access token at the FHIR server is invalid_token', clause: 'spec §8 item 19; RFC 6750 §3.1', journey: true,
+    id: 'L-09', what: 'a launch code used as an access token at the FHIR server is invalid_token', clause: 'docs/protocol.md §8 item 19; RFC 6750 §3.1', journey: true,
     async run(target) {
       const { url } = await preparedLaunch(target);
       const reply = await target.http(`${target.fhir}/Patient`, { headers: { authorization: `Bearer ${new URL(url).searchParams.get('launch')}`, accept: 'application/fhir+json' } });

@@ -42,7 +42,7 @@ const attackerKey = async () => {
 export const tokenCases: Case[] = [
   {
     id: 'TK-08', what: 'a client assertion with the PAR endpoint as aud is invalid_client at PAR; the token endpoint as aud is accepted', clause: 'RFC 7523 §3 item 3; FAPI 2.0 §5.3.2.1-8',
-    differs: 'decision D1 (the issuer or the token endpoint, one string)',
+    differs: 'docs/decisions-protocol.md D1 (the issuer or the token endpoint, one string)',
     async run(target) {
       const control = await probeToken(target, await target.clientAuth({ audience: `${target.dva}/token` }));
       const { url } = standaloneAuthorizeUrl(target);
@@ -50,7 +50,7 @@ export const tokenCases: Case[] = [
       return verdict([expectEqual('token endpoint as aud: error', control.json?.error, 'invalid_grant'), expectEqual('PAR endpoint as aud: status', par.status, 401), expectEqual('error', par.json?.error, 'invalid_client')]);
     },
   },
-  { id: 'TK-09', what: 'a client assertion with an aud array (holding the issuer) is invalid_client', clause: 'FAPI 2.0 §5.3.2.1-8; decision D1', run: async (t) => invalidClient(t, await t.clientAuth({ claims: { aud: [t.dva, 'https://other.example'] } })) },
+  { id: 'TK-09', what: 'a client assertion with an aud array (holding the issuer) is invalid_client', clause: 'FAPI 2.0 §5.3.2.1-8; docs/decisions-protocol.md D1', run: async (t) => invalidClient(t, await t.clientAuth({ claims: { aud: [t.dva, 'https://other.example'] } })) },
   { id: 'TK-10', what: 'a client assertion for another server\'s audience is invalid_client', clause: 'RFC 7523 §3 item 3', run: async (t) => invalidClient(t, await t.clientAuth({ audience: 'https://pgo.example.nl' })) },
   { id: 'TK-11', what: 'an expired client assertion is invalid_client', clause: 'RFC 7523 §3 item 4', run: async (t) => invalidClient(t, await t.clientAuth({ claims: { exp: Math.floor(Date.now() / 1000) - 300, iat: Math.floor(Date.now() / 1000) - 360 } })) },
   { id: 'TK-12', what: 'a client assertion valid for an hour is invalid_client', clause: 'SMART App Launch client-confidential-asymmetric (exp ≤ 5 minutes ahead)', run: async (t) => invalidClient(t, await t.clientAuth({ claims: { exp: Math.floor(Date.now() / 1000) + 3600 } })) },

@@ -7,7 +7,7 @@ import { rememberVerified, verifiedPayload } from '../jws/verified-tokens.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { AccessTokenClaims } from './claims.ts';
 
-/** Default signature algorithms of access tokens (decision D2): never `none`, never HS*. */
+/** Default signature algorithms of access tokens (docs/decisions-protocol.md D2): never `none`, never HS*. */
 export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256', 'ES384', 'PS256', 'EdDSA', 'Ed25519', 'RS384'];
 
 export interface VerifyJwtAccessTokenOptions {
@@ -47,7 +47,7 @@ export async function verifyJwtAccessToken(token: string, options: VerifyJwtAcce
     issuer: options.issuer, // RFC 9068 §4
     audience: options.audience, // RFC 9068 §4
     requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'], // RFC 9068 §2.2
-    algorithms: [...algorithms], // RFC 9068 §4; decision D2
+    algorithms: [...algorithms], // RFC 9068 §4; docs/decisions-protocol.md D2
     currentDate: new Date(now * 1000), // exp and nbf, RFC 9068 §4
   } satisfies JWTVerifyOptions;
   let payload: JWTPayload;

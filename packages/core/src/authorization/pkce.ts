@@ -1,6 +1,6 @@
 /**
  * PKCE (RFC 7636) with the S256 method only: SMART App Launch 2.x requires S256 and forbids
- * `plain`, and so does the Koppelmij profile (spec §7.4 `pkce.required`).
+ * `plain`, and so does the Koppelmij profile (docs/protocol.md §7.4 `pkce.required`).
  */
 import { randomToken, sha256b64url } from '../util/random.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The claims checks of a client assertion (RFC 7523 §3; security-checklists §3 (5)–(10)).
+ * The claims checks of a client assertion (RFC 7523 §3; docs/security-checklists.md §3 (5)–(10)).
  * Called only after the signature verified, so the `jti` check is last and consumes nothing
  * for a forged or otherwise invalid assertion.
  */
@@ -14,7 +14,7 @@ import { assertAssertionAfterEpoch } from './epoch.ts';
 export const CLOCK_SKEW = 5;
 /** Seconds an `iat`/`nbf` may lie in the future (FAPI 2.0 §5.3.2.1-13; see `checkTimes`). */
 export const MAX_FUTURE = 60;
-/** Longest `jti` accepted: a bounded length (security-checklists §3 (9)). */
+/** Longest `jti` accepted: a bounded length (docs/security-checklists.md §3 (9)). */
 export const MAX_JTI_LENGTH = 256;
 
 export interface ClaimsPolicy {
@@ -27,7 +27,7 @@ export interface ClaimsPolicy {
   notBefore?: number;
 }
 
-/** security-checklists §3 (5), (6): who issued the assertion and for whom. */
+/** docs/security-checklists.md §3 (5), (6): who issued the assertion and for whom. */
 export function checkParties(claims: JWTPayload, policy: ClaimsPolicy): void {
   // RFC 7523 §3 items 1–2; RFC 7521 §4.2: iss = sub = client_id, and = the form's client_id when sent.
   if (claims.iss !== policy.clientId || claims.sub !== policy.clientId) {
@@ -36,21 +36,21 @@ export function checkParties(claims: JWTPayload, policy: ClaimsPolicy): void {
   if (policy.formClientId !== undefined && policy.formClientId !== policy.clientId) {
     throw new InvalidClient('client_id does not match client assertion');
   }
-  // RFC 7523 §3 item 3 narrowed by decision D1: one string, the issuer or the token endpoint;
+  // RFC 7523 §3 item 3 narrowed by docs/decisions-protocol.md D1: one string, the issuer or the token endpoint;
   // an array is refused even when it holds a good value (CVE-2025-27370/27371).
   if (typeof claims.aud !== 'string' || !policy.audiences.includes(claims.aud)) {
     throw new InvalidClient('client assertion aud invalid');
   }
 }
 
-/** security-checklists §3 (7), (8): `exp`, `iat`, `nbf`. */
+/** docs/security-checklists.md §3 (7), (8): `exp`, `iat`, `nbf`. */
 export function checkTimes(claims: JWTPayload, policy: ClaimsPolicy): void {
   const { now } = policy;
   // RFC 7523 §3 item 4: exp is required and must not have passed; SMART: at most 5 minutes ahead.
   if (!isNumericDate(claims.exp)) throw new InvalidClient('client assertion exp missing');
   if (claims.exp <= now - CLOCK_SKEW) throw new InvalidClient('client assertion expired');
   if (claims.exp > now + policy.maxLifetime) throw new InvalidClient('client assertion exp too far ahead');
-  // security-checklists §3 (8) reads "not more than 60 s in the future; accept up to 10 s", after
+  // docs/security-checklists.md §3 (8) reads "not more than 60 s in the future; accept up to 10 s", after
   // FAPI 2.0 §5.3.2.1-13: "shall accept … between 0 and 10 seconds in the future but shall reject
   // … greater than 60 seconds in the future". The rule is the 60 s bound; the 10 s is a minimum
   // tolerance it satisfies. Between 10 and 60 s both documents leave the choice to us and we
@@ -63,7 +63,7 @@ export function checkTimes(claims: JWTPayload, policy: ClaimsPolicy): void {
   }
 }
 
-/** security-checklists §3 (10): the Koppelmij `cnf.jkt` (options 2a/2b). Returns it when present. */
+/** docs/security-checklists.md §3 (10): the Koppelmij `cnf.jkt` (options 2a/2b). Returns it when present. */
 export function checkCnf(claims: JWTPayload, policy: ClaimsPolicy): { jkt: string } | undefined {
   const cnf = readCnfJkt((claims as { cnf?: unknown }).cnf); // RFC 7800 §3.1, RFC 9449 §6.1
   if (!cnf.present) {
@@ -75,7 +75,7 @@ export function checkCnf(claims: JWTPayload, policy: ClaimsPolicy): { jkt: strin
 }
 
 /**
- * security-checklists §3 (9); OIDC Core §9; decision D12: the `jti` is recorded for this `iss`
+ * docs/security-checklists.md §3 (9); OIDC Core §9; docs/decisions-protocol.md D12: the `jti` is recorded for this `iss`
  * by one atomic insert that lives as long as the assertion could still be accepted.
  */
 export async function consumeJti(claims: JWTPayload, policy: ClaimsPolicy, store: KeyValueStore): Promise<void> {

@@ -9,11 +9,11 @@ import type { ClientAssertionAlgorithm } from './algorithms.ts';
 
 export interface CreateClientAssertionOptions {
   clientId: string;
-  /** The one `aud` string: the authorization server's issuer or token endpoint URL (decision D1). */
+  /** The one `aud` string: the authorization server's issuer or token endpoint URL (docs/decisions-protocol.md D1). */
   audience: string;
   privateKey: CryptoKey | KeyObject;
   alg: ClientAssertionAlgorithm;
-  /** The `kid` of the matching public key in the client's registered JWKS (SMART; decision D4). */
+  /** The `kid` of the matching public key in the client's registered JWKS (SMART; docs/decisions-protocol.md D4). */
   kid: string;
   /** Seconds until `exp` (default 60; verifiers here accept at most 300). */
   lifetime?: number;

@@ -1,5 +1,5 @@
 /**
- * A cache of clients' `jwks_uri` key sets (RFC 7591 §2; security-checklists §3 (3)).
+ * A cache of clients' `jwks_uri` key sets (RFC 7591 §2; docs/security-checklists.md §3 (3)).
  */
 import type { JSONWebKeySet } from 'jose';
 import { InvalidClient } from '../errors/index.ts';
@@ -42,7 +42,7 @@ const MAX_BODY_CHARS = 512 * 1024;
  *   rotation works but a flood of made-up `kid`s does not hammer the client's server;
  * - concurrent lookups of one URI share one request;
  * - only `https:` URIs, no redirects, a timeout, a bounded body, and a set with a repeated `kid` is
- *   refused (decision D4).
+ *   refused (docs/decisions-protocol.md D4).
  *
  * Every failure is an {@link InvalidClient}, as the client's authentication cannot proceed.
  */
@@ -81,7 +81,7 @@ export class JwksCache {
     const entry = this.#entries.get(uri);
     if (entry === undefined || now >= entry.expiresAt) return (await this.#refresh(uri)).jwks;
     if (indexByKid(entry.jwks)?.has(kid) === true) return entry.jwks;
-    // security-checklists §3 (3): rate-limited refetch for a rotated key.
+    // docs/security-checklists.md §3 (3): rate-limited refetch for a rotated key.
     if (now < entry.attemptedAt + this.#refetchInterval) return entry.jwks;
     entry.attemptedAt = now;
     return (await this.#refresh(uri)).jwks;
@@ -127,7 +127,7 @@ export class JwksCache {
       throw new InvalidClient('client jwks_uri could not be fetched', { cause });
     }
     if (!isJwks(body)) throw new InvalidClient('client jwks_uri is malformed');
-    if (indexByKid(body) === undefined) throw new InvalidClient('client keys repeat a kid'); // decision D4
+    if (indexByKid(body) === undefined) throw new InvalidClient('client keys repeat a kid'); // docs/decisions-protocol.md D4
     const now = this.#clock();
     const entry = { jwks: body, attemptedAt: now, expiresAt: now + this.#ttl(response.headers.get('cache-control')) };
     this.#entries.set(uri, entry);

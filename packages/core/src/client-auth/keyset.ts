@@ -1,10 +1,10 @@
 /**
- * Picking and importing a client's registered verification key (security-checklists §3 (2), (3)).
+ * Picking and importing a client's registered verification key (docs/security-checklists.md §3 (2), (3)).
  */
 import { importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
 import { InvalidClient } from '../errors/index.ts';
 
-// Decision D4: a set in which one `kid` names two keys is unusable. Indexed once per set object.
+// docs/decisions-protocol.md D4: a set in which one `kid` names two keys is unusable. Indexed once per set object.
 const indexes = new WeakMap<object, ReadonlyMap<string, JWK> | 'duplicate-kid'>();
 // Imported keys per registered JWK object and `alg` (RSA keys import differently for PS256 and RS384).
 const imported = new WeakMap<JWK, Map<string, Promise<CryptoKey>>>();
@@ -17,8 +17,8 @@ export function isJwks(value: unknown): value is JSONWebKeySet {
 }
 
 /**
- * The keys of `jwks` by `kid`, or `undefined` when two keys share a `kid` (SMART; decision D4).
- * Keys without a `kid` can never be selected (security-checklists §3 (2)) and are left out.
+ * The keys of `jwks` by `kid`, or `undefined` when two keys share a `kid` (SMART; docs/decisions-protocol.md D4).
+ * Keys without a `kid` can never be selected (docs/security-checklists.md §3 (2)) and are left out.
  */
 export function indexByKid(jwks: JSONWebKeySet): ReadonlyMap<string, JWK> | undefined {
   let index = indexes.get(jwks);
@@ -39,13 +39,13 @@ export function indexByKid(jwks: JSONWebKeySet): ReadonlyMap<string, JWK> | unde
 /**
  * The one registered key named `kid`, imported for `alg`.
  *
- * @throws {@link InvalidClient} when `kid` names no key or more than one (decision D4), when the
- *   key is not a public signing key, or when it does not fit `alg` (security-checklists §3 (2)).
+ * @throws {@link InvalidClient} when `kid` names no key or more than one (docs/decisions-protocol.md D4), when the
+ *   key is not a public signing key, or when it does not fit `alg` (docs/security-checklists.md §3 (2)).
  */
 export async function verificationKey(jwks: JSONWebKeySet, kid: string, alg: string): Promise<CryptoKey> {
   if (!isJwks(jwks)) throw new InvalidClient('client keys are malformed');
   const index = indexByKid(jwks);
-  if (index === undefined) throw new InvalidClient('client keys repeat a kid'); // decision D4
+  if (index === undefined) throw new InvalidClient('client keys repeat a kid'); // docs/decisions-protocol.md D4
   const jwk = index.get(kid);
   if (jwk === undefined) throw new InvalidClient('client assertion key not found');
   // RFC 7517 §4.2–4.4 and §9.1: only a public signature key, declared for this `alg` if it declares one.

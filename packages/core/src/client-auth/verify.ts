@@ -1,6 +1,6 @@
 /**
  * Verification of an RFC 7523 client assertion (`private_key_jwt`) against a registered client,
- * following security-checklists §3 item by item.
+ * following docs/security-checklists.md §3 item by item.
  */
 import { compactVerify, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
 import { InvalidClient } from '../errors/index.ts';
@@ -32,17 +32,17 @@ export interface VerifyClientAssertionOptions {
    * authentication (e.g. an RFC 8693 `actor_token`, whose type is `actor_token_type`).
    */
   clientAssertionType?: string | undefined;
-  /** The accepted `aud` values: this authorization server's issuer and its token endpoint URL (decision D1). */
+  /** The accepted `aud` values: this authorization server's issuer and its token endpoint URL (docs/decisions-protocol.md D1). */
   audiences: readonly string[];
-  /** Shared store for the `jti` replay check (decision D12). */
+  /** Shared store for the `jti` replay check (docs/decisions-protocol.md D12). */
   store: KeyValueStore;
   /** Required for a client registered with `jwks_uri`. */
   keys?: JwksCache;
-  /** Narrows the `alg` allow-list; asymmetric algorithms only (decision D2). */
+  /** Narrows the `alg` allow-list; asymmetric algorithms only (docs/decisions-protocol.md D2). */
   algorithms?: readonly string[];
-  /** `strict` drops RS384 and ES384 (decision D2). Default `default`. */
+  /** `strict` drops RS384 and ES384 (docs/decisions-protocol.md D2). Default `default`. */
   profile?: ClientAuthProfile;
-  /** Reject an assertion without `cnf.jkt` (Koppelmij options 2a/2b; security-checklists §3 (10)). */
+  /** Reject an assertion without `cnf.jkt` (Koppelmij options 2a/2b; docs/security-checklists.md §3 (10)). */
   requireCnf?: boolean;
   clock?: Clock;
   /** Longest accepted `exp - now` in seconds (default 300, SMART). */
@@ -56,19 +56,19 @@ export interface VerifiedClientAssertion {
   claims: JWTPayload;
   /** The `kid` of the registered key that verified the signature. */
   kid: string;
-  /** The assertion's `cnf`; the caller compares `jkt` with the DPoP proof's thumbprint (security-checklists §3 (10)). */
+  /** The assertion's `cnf`; the caller compares `jkt` with the DPoP proof's thumbprint (docs/security-checklists.md §3 (10)). */
   cnf?: { jkt: string };
 }
 
 /**
- * Authenticates a client by its RFC 7523 JWT assertion: security-checklists §3 items 1–11, in the
+ * Authenticates a client by its RFC 7523 JWT assertion: docs/security-checklists.md §3 items 1–11, in the
  * order header → key → signature → claims → `jti`, so only a fully valid assertion spends its `jti`.
  *
  * The caller looks the client up (by the form's `client_id` or the assertion's unverified `iss`),
- * and makes sure the request used no other authentication method (RFC 6749 §2.3; checklist §3 (1)).
+ * and makes sure the request used no other authentication method (RFC 6749 §2.3; docs/security-checklists.md §3 (1)).
  *
  * @throws {@link InvalidClient} (401) for every failed check, with a short fixed description
- *   (RFC 7521 §4.2.1, RFC 7523 §3.2; security-checklists §3 (11)).
+ *   (RFC 7521 §4.2.1, RFC 7523 §3.2; docs/security-checklists.md §3 (11)).
  * @throws TypeError for a configuration error: HMAC or `none` in `algorithms`, or a `jwks_uri`
  *   client without `keys`.
  */
@@ -76,27 +76,27 @@ export async function verifyClientAssertion(assertion: string, options: VerifyCl
   const { client } = options;
   const algorithms = allowedAlgorithms(options.profile, options.algorithms);
 
-  // security-checklists §3 (1); RFC 7523 §2.2.
+  // docs/security-checklists.md §3 (1); RFC 7523 §2.2.
   if (Object.hasOwn(options, 'clientAssertionType') && options.clientAssertionType !== CLIENT_ASSERTION_TYPE) {
     throw new InvalidClient('invalid client_assertion_type');
   }
 
-  // security-checklists §3 (2): a compact JWS (RFC 7515 §7.1) with an allowed `alg` and a `kid`.
+  // docs/security-checklists.md §3 (2): a compact JWS (RFC 7515 §7.1) with an allowed `alg` and a `kid`.
   const header = protectedHeader(assertion);
   if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) {
     throw new InvalidClient('client assertion alg not allowed');
   }
   if (typeof header.kid !== 'string' || header.kid.length === 0) throw new InvalidClient('client assertion kid missing');
-  // security-checklists §3 (2): `jku` only as the registered `jwks_uri`; `jwk`, `x5c`, `x5u` are never read.
+  // docs/security-checklists.md §3 (2): `jku` only as the registered `jwks_uri`; `jwk`, `x5c`, `x5u` are never read.
   if (header.jku !== undefined && (client.jwks_uri === undefined || header.jku !== client.jwks_uri)) {
     throw new InvalidClient('client assertion jku not registered');
   }
 
-  // security-checklists §3 (2), (3): the one registered key with this `kid` (decision D4).
+  // docs/security-checklists.md §3 (2), (3): the one registered key with this `kid` (docs/decisions-protocol.md D4).
   const jwks = await registeredKeys(client, header.kid, options.keys);
   const key = await verificationKey(jwks, header.kid, header.alg);
 
-  // security-checklists §3 (4); `algorithms` again so jose enforces the allow-list as well.
+  // docs/security-checklists.md §3 (4); `algorithms` again so jose enforces the allow-list as well.
   let payload: Uint8Array;
   try {
     // docs/decisions.md I115: node:crypto checks the signature in place; jose decides whatever else
@@ -150,7 +150,7 @@ function jwtClaims(payload: Uint8Array): JWTPayload {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-// security-checklists §3 (3): keys only from the registration, inline or by `jwks_uri`.
+// docs/security-checklists.md §3 (3): keys only from the registration, inline or by `jwks_uri`.
 async function registeredKeys(client: RegisteredClientKeys, kid: string, keys: JwksCache | undefined): Promise<JSONWebKeySet> {
   // RFC 7591 §2: `jwks` and `jwks_uri` MUST NOT both be present.
   if (client.jwks !== undefined && client.jwks_uri !== undefined) throw new InvalidClient('client keys misregistered');

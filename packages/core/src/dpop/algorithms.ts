@@ -6,10 +6,10 @@
  * MUST NOT be allowed.
  */
 
-/** The proof algorithms this project issues and accepts (FAPI 2.0 §5.4.1 plus ES384; decision D2). */
+/** The proof algorithms this project issues and accepts (FAPI 2.0 §5.4.1 plus ES384; docs/decisions-protocol.md D2). */
 export type DpopAlgorithm = 'ES256' | 'ES384' | 'PS256' | 'EdDSA' | 'Ed25519';
 
-/** Default allow-list: FAPI 2.0 (PS256, ES256, EdDSA/Ed25519) plus ES384 (decision D2). */
+/** Default allow-list: FAPI 2.0 (PS256, ES256, EdDSA/Ed25519) plus ES384 (docs/decisions-protocol.md D2). */
 export const DPOP_ALGORITHMS: readonly DpopAlgorithm[] = ['ES256', 'ES384', 'PS256', 'EdDSA', 'Ed25519'];
 
 // Registered (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864) asymmetric signature algorithms that jose implements.

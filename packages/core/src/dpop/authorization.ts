@@ -34,7 +34,7 @@ export interface PresentedToken {
 const CREDENTIALS = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) +([A-Za-z0-9\-._~+/]+=*)$/;
 
 /**
- * Extracts the access token from the `Authorization` header(s) (security-checklists §1.3 item 1):
+ * Extracts the access token from the `Authorization` header(s) (docs/security-checklists.md §1.3 item 1):
  * exactly one header with one `DPoP` or `Bearer` credential, scheme name case-insensitive.
  *
  * @throws MissingCredentials when no DPoP or Bearer credentials were presented;

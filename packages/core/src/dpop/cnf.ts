@@ -1,7 +1,7 @@
 /**
  * The `cnf` (confirmation) claim as Koppelmij uses it: a JWK SHA-256 thumbprint `jkt` (RFC 7800
  * §3.1, RFC 9449 §6.1), in DPoP-bound access tokens and in the client assertions of options 2a/2b
- * (security-checklists §3 (10)). One reading and one binding rule for every verifier.
+ * (docs/security-checklists.md §3 (10)). One reading and one binding rule for every verifier.
  */
 
 // RFC 9449 §6.1, RFC 7638 §3: base64url of a SHA-256 digest, 43 characters
@@ -22,7 +22,7 @@ export function readCnfJkt(cnf: unknown): CnfJkt {
 }
 
 /**
- * security-checklists §3 (10), RFC 9449 §11.11: the client assertion's `cnf.jkt` is the key of this
+ * docs/security-checklists.md §3 (10), RFC 9449 §11.11: the client assertion's `cnf.jkt` is the key of this
  * request's DPoP proof (or of the grant that proof bound). False when either is missing.
  */
 export function assertionBindsProof(assertionJkt: string | undefined, proofJkt: string | undefined): boolean {

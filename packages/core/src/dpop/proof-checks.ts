@@ -1,5 +1,5 @@
 /**
- * The checks of RFC 9449 §4.3 that concern the proof as a JWS (items 1–7; security-checklists §1.1).
+ * The checks of RFC 9449 §4.3 that concern the proof as a JWS (items 1–7; docs/security-checklists.md §1.1).
  * The claim checks (items 8–12) are in verify.ts.
  */
 import { EmbeddedJWK, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';

@@ -1,5 +1,5 @@
 /**
- * The resource-server side of DPoP (RFC 9449 §6, §7; security-checklists §1.3).
+ * The resource-server side of DPoP (RFC 9449 §6, §7; docs/security-checklists.md §1.3).
  */
 import type { AccessTokenClaims } from '../access-token/claims.ts';
 import { InvalidToken } from '../errors/oauth-error.ts';
@@ -29,7 +29,7 @@ export interface VerifyResourceRequestOptions {
   iatWindow?: VerifyDpopProofOptions['iatWindow'];
   notBefore?: VerifyDpopProofOptions['notBefore'];
   clock?: Clock;
-  /** Refuse unbound (Bearer) tokens too (decision D9's switch). */
+  /** Refuse unbound (Bearer) tokens too (docs/decisions-protocol.md D9's switch). */
   requireDpop?: boolean;
 }
 
@@ -50,23 +50,23 @@ export interface VerifiedResourceRequest {
  *   or UseDpopNonce (401) for proof failures. Build the challenge with {@link dpopChallenge}.
  */
 export async function verifyResourceRequest(request: ResourceRequest, options: VerifyResourceRequestOptions): Promise<VerifiedResourceRequest> {
-  // security-checklists §1.3 (1): exactly one Authorization header, DPoP or Bearer
+  // docs/security-checklists.md §1.3 (1): exactly one Authorization header, DPoP or Bearer
   const { scheme, token } = presentedToken(request.authorization);
-  // security-checklists §1.3 (3): the token is valid in every other respect
+  // docs/security-checklists.md §1.3 (3): the token is valid in every other respect
   const claims = await options.verifyAccessToken(token);
-  // security-checklists §1.3 (4): bound or not is decided by cnf.jkt, never by the scheme the client chose
+  // docs/security-checklists.md §1.3 (4): bound or not is decided by cnf.jkt, never by the scheme the client chose
   const jkt = boundKey(claims);
 
   if (jkt === undefined) {
     // RFC 9449 §7.1: the DPoP scheme presents a DPoP-bound token
     if (scheme === 'DPoP') throw new InvalidToken('The access token is not DPoP-bound');
-    // decision D9: DPoP can be made mandatory
+    // docs/decisions-protocol.md D9: DPoP can be made mandatory
     if (options.requireDpop) throw new InvalidToken('A DPoP-bound access token is required');
     return { token, claims, scheme };
   }
-  // security-checklists §1.3 (5), RFC 9449 §7.2: a DPoP-bound token presented as Bearer is rejected
+  // docs/security-checklists.md §1.3 (5), RFC 9449 §7.2: a DPoP-bound token presented as Bearer is rejected
   if (scheme === 'Bearer') throw new InvalidToken('A DPoP-bound access token requires the DPoP scheme');
-  // security-checklists §1.3 (2), RFC 9449 §7.1: a DPoP header passing every §4.3 check, (12) included
+  // docs/security-checklists.md §1.3 (2), RFC 9449 §7.1: a DPoP header passing every §4.3 check, (12) included
   const proof = await verifyDpopProof(request.dpop, {
     htm: request.method,
     htu: request.url,

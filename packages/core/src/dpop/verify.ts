@@ -22,7 +22,7 @@ export interface VerifyDpopProofOptions {
   expectedJkt?: string;
   /** Accepted `alg` values (default {@link DPOP_ALGORITHMS}); asymmetric only. */
   algorithms?: readonly string[];
-  /** Server nonces: when given, every proof must carry a valid `nonce` (RFC 9449 §8, §9, decision D6). */
+  /** Server nonces: when given, every proof must carry a valid `nonce` (RFC 9449 §8, §9, docs/decisions-protocol.md D6). */
   nonces?: DpopNonces;
   /** Seconds `iat` may lie in the past / future (default 60 / 10; FAPI 2.0 §5.3.2.1-13). */
   iatWindow?: { past: number; future: number };
@@ -51,12 +51,12 @@ export interface VerifiedDpopProof {
 const MAX_JTI_LENGTH = 256;
 
 /**
- * Verifies a DPoP proof with every check of RFC 9449 §4.3 (security-checklists §1.1 items 1–12)
+ * Verifies a DPoP proof with every check of RFC 9449 §4.3 (docs/security-checklists.md §1.1 items 1–12)
  * plus the §11.1 `jti` replay check, which consumes the `jti` atomically in the shared store (D12).
  *
  * @param input the raw `DPoP` header value(s), e.g. node's `req.headers.dpop`.
  * @throws InvalidDpopProof for a failed check (400, or 401 in context `rs`); UseDpopNonce carrying a
- *   fresh nonce when `nonces` is set and the nonce is missing or stale (decision D6); InvalidToken (401)
+ *   fresh nonce when `nonces` is set and the nonce is missing or stale (docs/decisions-protocol.md D6); InvalidToken (401)
  *   when the key does not match `expectedJkt` in context `rs` (RFC 9449 §7.1); TypeError when the
  *   configured `htu` or `algorithms` is unusable.
  */
@@ -82,7 +82,7 @@ export async function verifyDpopProof(
   // RFC 9449 §4.3 (9): htu matches the target URI without query and fragment, after RFC 3986 §6.2.2/§6.2.3 normalization
   const htu = normalizedOrUndefined(claims.htu);
   if (htu !== expectedHtu) throw reject(DPOP_ERRORS.htu);
-  // RFC 9449 §4.3 (10), §11.3: once the server supplies nonces, a proof without a valid one is refused (decision D6)
+  // RFC 9449 §4.3 (10), §11.3: once the server supplies nonces, a proof without a valid one is refused (docs/decisions-protocol.md D6)
   if (options.nonces && (claims.nonce === undefined || !options.nonces.isValid(claims.nonce))) {
     const server = status === 401 ? 'Resource server' : 'Authorization server';
     throw new UseDpopNonce(options.nonces.current(), { status, description: `${server} requires nonce in DPoP proof` });
@@ -101,7 +101,7 @@ export async function verifyDpopProof(
     throw options.context === 'rs' ? new InvalidToken(DPOP_ERRORS.binding) : reject(DPOP_ERRORS.binding);
   }
   // RFC 9449 §11.1: each jti is accepted once per target URI within the acceptance window, by one
-  // atomic insert shared by every instance (decision D12); the key is length-prefixed and hashed.
+  // atomic insert shared by every instance (docs/decisions-protocol.md D12); the key is length-prefixed and hashed.
   // docs/decisions.md I77: what was issued before the store's epoch cannot be proven unused
   if (options.notBefore !== undefined && claims.iat < options.notBefore) throw reject(DPOP_ERRORS.replay);
   const replayKey = tupleKey('dpop-jti', jkt, expectedHtu, claims.jti);

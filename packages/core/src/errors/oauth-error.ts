@@ -20,7 +20,7 @@ export type OAuthErrorCode =
   | 'use_dpop_nonce' // RFC 9449 §8, §9
   | 'invalid_token' // RFC 6750 §3.1
   | 'insufficient_scope' // RFC 6750 §3.1
-  | 'step_up_required' // Koppelmij 3a-P (spec §3.1.2 step 3)
+  | 'step_up_required' // Koppelmij 3a-P (docs/protocol.md §3.1.2 step 3)
   | 'server_error'; // RFC 6749 §4.1.2.1
 
 export interface OAuthErrorBody {

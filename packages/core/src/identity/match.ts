@@ -1,5 +1,5 @@
 /**
- * The identity check's comparison (identity-check.md, "Matching"): is the person whose dossier is
+ * The identity check's comparison (docs/identity-check-reference.md, "Matching"): is the person whose dossier is
  * open in the PGO the patient bound to the token? Pure; attempt counting and locking live in the
  * service that calls it.
  */
@@ -22,7 +22,7 @@ export type IdentityField = 'bsn' | 'birthDate' | 'family' | 'initials';
 
 export interface MatchIdentityOptions {
   /**
-   * The fields both sides must carry when no BSN decides (identity-check.md: "configuration").
+   * The fields both sides must carry when no BSN decides (docs/identity-check-reference.md: "configuration").
    * Default `['birthDate', 'family']`. With `'bsn'`, only a BSN on both sides can lead to `match`.
    */
   requiredFields?: readonly IdentityField[];

@@ -1,5 +1,5 @@
 /**
- * Name normalisation for the identity check (identity-check.md, "Matching"): case, diacritics,
+ * Name normalisation for the identity check (docs/identity-check-reference.md, "Matching"): case, diacritics,
  * whitespace, Dutch family-name prefixes (voorvoegsels) and initials (voorletters).
  *
  * Every function takes `unknown` and returns `''` for anything that is not a string, so odd input

@@ -1,6 +1,6 @@
 /**
  * JWS signature checks with `node:crypto`'s synchronous `verify` on a `KeyObject` (RFC 7518 §3,
- * RFC 8037 §3.1, RFC 9864), for the algorithms the allow-lists contain (decision D2) and their
+ * RFC 8037 §3.1, RFC 9864), for the algorithms the allow-lists contain (docs/decisions-protocol.md D2) and their
  * siblings. jose runs the same OpenSSL operation through WebCrypto, which costs a hop to the libuv
  * thread pool per signature; here it runs in place (docs/decisions.md I115).
  */

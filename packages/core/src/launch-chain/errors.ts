@@ -1,6 +1,6 @@
 /**
- * The broken links of the launch chain (spec §6.6), each named for the person who sees it
- * (spec §8 item 25).
+ * The broken links of the launch chain (docs/protocol.md §6.6), each named for the person who sees it
+ * (docs/protocol.md §8 item 25).
  */
 
 export type LaunchChainErrorCode =
@@ -14,7 +14,7 @@ export type LaunchChainErrorCode =
   | 'endpoint_address_not_allowed'
   | 'endpoint_without_client_id';
 
-/** A missing or unusable link between a Task and its module (spec §6.6, §8 item 25). */
+/** A missing or unusable link between a Task and its module (docs/protocol.md §6.6, §8 item 25). */
 export class LaunchChainError extends Error {
   readonly code: LaunchChainErrorCode;
 

@@ -1,5 +1,5 @@
 /**
- * Spec §6.6: from a Task to the module that performs it, following
+ * docs/protocol.md §6.6: from a Task to the module that performs it, following
  * Task → ActivityDefinition → Endpoint. Framework-free: the caller supplies a
  * {@link LaunchChainReader} over the DVA's FHIR server (the PGO with its collect token, the DVA
  * with its own system token). Every missing link is a {@link LaunchChainError}.
@@ -7,11 +7,11 @@
 import { LaunchChainError } from './errors.ts';
 import { arrayOf, extensionsOf, isAbsoluteUri, localReference, type FhirResource } from './reference.ts';
 
-/** Task → ActivityDefinition (Koppeltaal, `valueReference`; spec §6.1). */
+/** Task → ActivityDefinition (Koppeltaal, `valueReference`; docs/protocol.md §6.1). */
 export const EXT_INSTANTIATES = 'http://vzvz.nl/fhir/StructureDefinition/instantiates';
-/** ActivityDefinition → Endpoint (Koppeltaal, `valueReference`, 1..*; spec §6.1). */
+/** ActivityDefinition → Endpoint (Koppeltaal, `valueReference`, 1..*; docs/protocol.md §6.1). */
 export const EXT_KT2_ENDPOINT = 'http://koppeltaal.nl/fhir/StructureDefinition/KT2EndpointExtension';
-/** Endpoint → the module's client_id at the DVA (`valueString`; spec §6.2). */
+/** Endpoint → the module's client_id at the DVA (`valueString`; docs/protocol.md §6.2). */
 export const EXT_CLIENT_ID = 'http://medmij.nl/fhir/StructureDefinition/ext-ClientID';
 
 /** Read access to the DVA's FHIR server, the only server the chain is followed on. */
@@ -24,7 +24,7 @@ export interface LaunchChainReader {
   search(type: string, params: Record<string, string>): Promise<FhirResource[]>;
 }
 
-/** Where the Task's ActivityDefinition link came from (spec §6.2 [CONFLICT]: extension first). */
+/** Where the Task's ActivityDefinition link came from (docs/protocol.md §6.2 [CONFLICT]: extension first). */
 export interface ActivityDefinitionLink {
   source: 'extension' | 'instantiatesCanonical';
   reference: string;
@@ -34,9 +34,9 @@ export interface ActivityDefinitionLink {
 export interface ModuleTarget {
   activityDefinition: FhirResource;
   endpoint: FhirResource;
-  /** `Endpoint.address`: the module's SMART launch URL (spec §6.2). */
+  /** `Endpoint.address`: the module's SMART launch URL (docs/protocol.md §6.2). */
   launchUrl: string;
-  /** `ext-ClientID`: the module's client_id at the DVA, the token exchange `audience` (spec §6.2). */
+  /** `ext-ClientID`: the module's client_id at the DVA, the token exchange `audience` (docs/protocol.md §6.2). */
   clientId: string;
 }
 
@@ -45,7 +45,7 @@ export interface LaunchTarget extends ModuleTarget {
 }
 
 /**
- * Spec §3.1.1 W0: reads `Task/{taskId}` and resolves its module.
+ * docs/protocol.md §3.1.1 W0: reads `Task/{taskId}` and resolves its module.
  *
  * @throws LaunchChainError `task_not_found`, or any error of {@link resolveModule}
  */
@@ -56,10 +56,10 @@ export async function resolveLaunchTarget(reader: LaunchChainReader, taskId: str
 }
 
 /**
- * Spec §6.6 from a Task already read: its ActivityDefinition, then that one's first active
+ * docs/protocol.md §6.6 from a Task already read: its ActivityDefinition, then that one's first active
  * Endpoint, its launch address and its ext-ClientID.
  *
- * @throws LaunchChainError naming the first missing or unusable link (spec §8 item 25)
+ * @throws LaunchChainError naming the first missing or unusable link (docs/protocol.md §8 item 25)
  */
 export async function resolveModule(reader: LaunchChainReader, task: FhirResource): Promise<ModuleTarget> {
   const link = activityDefinitionLink(task);
@@ -75,7 +75,7 @@ export async function resolveModule(reader: LaunchChainReader, task: FhirResourc
 }
 
 /**
- * Spec §6.6: the `instantiates` extension's `valueReference.reference`, else
+ * docs/protocol.md §6.6: the `instantiates` extension's `valueReference.reference`, else
  * `Task.instantiatesCanonical` (R4: 0..1, a single canonical; the walkthrough form).
  */
 export function activityDefinitionLink(task: FhirResource): ActivityDefinitionLink | undefined {
@@ -89,7 +89,7 @@ export function activityDefinitionLink(task: FhirResource): ActivityDefinitionLi
 }
 
 /**
- * Spec §6.6: a relative reference (and, for the extension's `Reference`, an absolute one under
+ * docs/protocol.md §6.6: a relative reference (and, for the extension's `Reference`, an absolute one under
  * the FHIR base) is read; any other absolute value is a canonical URL, searched with
  * `ActivityDefinition?url=` (a `|version` suffix becomes the `version` parameter).
  */
@@ -107,14 +107,14 @@ async function readActivityDefinition(reader: LaunchChainReader, link: ActivityD
     throw new LaunchChainError('activity_definition_not_found', `The Task's ActivityDefinition reference "${link.reference}" is malformed.`);
   }
   const [url, version] = link.reference.split('|', 2) as [string, string | undefined];
-  // The walkthrough treats the search Bundle itself as the AD (spec §6.2); take the first match instead.
+  // The walkthrough treats the search Bundle itself as the AD (docs/protocol.md §6.2); take the first match instead.
   const [ad] = await reader.search('ActivityDefinition', { url, ...(version !== undefined && { version }) });
   if (!ad) throw new LaunchChainError('activity_definition_not_found', `The DVA has no ActivityDefinition with the canonical URL ${link.reference}.`);
   return ad;
 }
 
 /**
- * Spec §6.6: the KT2EndpointExtension references, else `ActivityDefinition.endpoint` (the
+ * docs/protocol.md §6.6: the KT2EndpointExtension references, else `ActivityDefinition.endpoint` (the
  * walkthrough form, not R4); the first whose `status` is `active` ([impl] "take the first active one").
  */
 async function firstActiveEndpoint(reader: LaunchChainReader, ad: FhirResource): Promise<FhirResource> {
@@ -137,7 +137,7 @@ async function firstActiveEndpoint(reader: LaunchChainReader, ad: FhirResource):
 }
 
 /**
- * `Endpoint.address`, which the launch code will travel to (spec §3.1.1 W9): https, or http
+ * `Endpoint.address`, which the launch code will travel to (docs/protocol.md §3.1.1 W9): https, or http
  * only to a loopback name (RFC 6761 §6.3, RFC 8252 §8.3), so the code never crosses a network in clear.
  */
 function launchAddress(endpoint: FhirResource): string {
@@ -153,7 +153,7 @@ function launchAddress(endpoint: FhirResource): string {
   return address;
 }
 
-/** Spec §6.2: the Endpoint's ext-ClientID names the module's client at the DVA. */
+/** docs/protocol.md §6.2: the Endpoint's ext-ClientID names the module's client at the DVA. */
 function endpointClientId(endpoint: FhirResource): string {
   const clientId = extensionsOf(endpoint, EXT_CLIENT_ID)
     .map((e) => e.valueString)

@@ -5,13 +5,13 @@ import { randomToken, sha256b64url, timingSafeEqualString } from '../util/random
 
 /** Who may redeem a code: the audience client, and optionally a browser correlation value. */
 export interface LaunchBinding {
-  /** The module `client_id` the code was issued for (spec §3.1.1 W13; §8 item 12). */
+  /** The module `client_id` the code was issued for (docs/protocol.md §3.1.1 W13; §8 item 12). */
   client_id: string;
-  /** e.g. the id behind the Module DVA Authentication cookie (spec §3.1.1 W4, W13; decision D7). */
+  /** e.g. the id behind the Module DVA Authentication cookie (docs/protocol.md §3.1.1 W4, W13; docs/decisions-protocol.md D7). */
   correlation?: string;
 }
 
-/** What the store holds under the code's hash (security-checklists §2 (12)). */
+/** What the store holds under the code's hash (docs/security-checklists.md §2 (12)). */
 export interface LaunchRecord<T> {
   context: T;
   binding: LaunchBinding;
@@ -22,7 +22,7 @@ export interface LaunchRecord<T> {
 export interface LaunchCodesOptions {
   /** Store key prefix, one per kind of code (e.g. `launch`, `temp-token`). */
   namespace: string;
-  /** Lifetime in seconds; default 180 (spec §3.1.1 W8, switch `launchCode.ttl` in §7.4). */
+  /** Lifetime in seconds; default 180 (docs/protocol.md §3.1.1 W8, switch `launchCode.ttl` in §7.4). */
   ttl?: number;
   clock?: Clock;
 }
@@ -31,7 +31,7 @@ const INVALID = 'launch code is invalid, expired or already used';
 
 /**
  * A redemption whose code existed but whose binding did not match. The code is burned
- * all the same (decision D8); `reason` is for the audit event, not for the client, which
+ * all the same (docs/decisions-protocol.md D8); `reason` is for the audit event, not for the client, which
  * sees the same `invalid_grant` as for an unknown code.
  */
 export class LaunchBindingMismatch extends InvalidGrant {
@@ -48,11 +48,11 @@ const CODE = /^[A-Za-z0-9_-]{1,512}$/;
 
 /**
  * Opaque, single-use, short-lived codes that stand for a server-side context: the Koppelmij
- * launch code (spec §3.1.1 W7–W13, §3.1.3) and similar artefacts such as the option 2b
- * temporary token (spec §3.4).
+ * launch code (docs/protocol.md §3.1.1 W7–W13, §3.1.3) and similar artefacts such as the option 2b
+ * temporary token (docs/protocol.md §3.4).
  *
  * The store sees only SHA-256 of a code, never the code. Redemption is one atomic
- * {@link KeyValueStore.take} (decision D12), so of concurrent redemptions exactly one wins,
+ * {@link KeyValueStore.take} (docs/decisions-protocol.md D12), so of concurrent redemptions exactly one wins,
  * also across instances sharing a Redis store.
  */
 export class LaunchCodes<T> {
@@ -84,19 +84,19 @@ export class LaunchCodes<T> {
 
   /**
    * Consumes `code` and returns its context when `presented` matches the issue binding.
-   * A mismatch burns the code too (decision D8): a thief racing the owner gets no second try.
+   * A mismatch burns the code too (docs/decisions-protocol.md D8): a thief racing the owner gets no second try.
    *
    * @throws {LaunchBindingMismatch} the code was live but bound to another client or correlation value
-   * @throws {InvalidGrant} the code is malformed, unknown, expired or already used (spec §8 item 11)
+   * @throws {InvalidGrant} the code is malformed, unknown, expired or already used (docs/protocol.md §8 item 11)
    */
   async redeem(code: string, presented: LaunchBinding): Promise<T> {
     if (!CODE.test(code)) throw new InvalidGrant(INVALID);
-    const record = await this.#store.take<LaunchRecord<T>>(this.#key(code)); // decision D12: one atomic take
+    const record = await this.#store.take<LaunchRecord<T>>(this.#key(code)); // docs/decisions-protocol.md D12: one atomic take
     if (record === undefined || record.exp <= this.#clock()) throw new InvalidGrant(INVALID);
 
-    // spec §8 item 12: only the audience client may redeem the code
+    // docs/protocol.md §8 item 12: only the audience client may redeem the code
     if (presented.client_id !== record.binding.client_id) throw new LaunchBindingMismatch('client');
-    // spec §3.1.1 W13: "This cookie binding is what stops a stolen launch URL from working in another browser"
+    // docs/protocol.md §3.1.1 W13: "This cookie binding is what stops a stolen launch URL from working in another browser"
     const bound = record.binding.correlation;
     if (bound !== undefined && (presented.correlation === undefined || !timingSafeEqualString(presented.correlation, bound))) {
       throw new LaunchBindingMismatch('correlation');
@@ -114,7 +114,7 @@ export class LaunchCodes<T> {
     return record !== undefined && record.exp > this.#clock() ? record : undefined;
   }
 
-  /** Invalidates `code`, e.g. when the subject grant is revoked (security-checklists §2 (13)). */
+  /** Invalidates `code`, e.g. when the subject grant is revoked (docs/security-checklists.md §2 (13)). */
   async revoke(code: string): Promise<void> {
     if (CODE.test(code)) await this.#store.delete(this.#key(code));
   }

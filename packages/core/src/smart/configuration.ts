@@ -4,7 +4,7 @@
  */
 
 /**
- * The capabilities a Koppelmij DVA advertises (spec §1.1 **[impl]**): the module launch is an
+ * The capabilities a Koppelmij DVA advertises (docs/protocol.md §1.1 **[impl]**): the module launch is an
  * EHR-style launch (`launch` + `iss`), so `launch-ehr` and `context-ehr-patient`, not the
  * walkthrough's standalone pair.
  */
@@ -139,7 +139,7 @@ export function smartConfiguration(input: SmartConfigurationInput, options: Smar
   for (const [i, endpoint] of (input.associated_endpoints ?? []).entries()) {
     checkUrl(`associated_endpoints[${i}].url`, endpoint.url, options.allowHttp === true);
   }
-  // decision D2: never `none`, never HS* (a shared secret cannot sign a client assertion or DPoP proof here).
+  // docs/decisions-protocol.md D2: never `none`, never HS* (a shared secret cannot sign a client assertion or DPoP proof here).
   for (const field of ALG_MEMBERS) {
     if (input[field]?.some((alg) => alg === 'none' || alg.startsWith('HS'))) {
       throw new InvalidSmartConfiguration(field, 'must not list none or HS* algorithms');

@@ -1,5 +1,5 @@
 /**
- * Launch context → the module's token-response members (spec §4.3, §4.5; decisions D10, D11).
+ * Launch context → the module's token-response members (docs/protocol.md §4.3, §4.5; docs/decisions-protocol.md D10, D11).
  */
 import { isFhirId, relativeReference } from '../fhir/id.ts';
 
@@ -7,28 +7,28 @@ import { isFhirId, relativeReference } from '../fhir/id.ts';
 export interface LaunchContext {
   /** The patient's logical id (without `Patient/`). */
   patient: string;
-  /** The Task reference, `Task/<id>`: the anchor of every Koppelmij launch (spec §4.1). */
+  /** The Task reference, `Task/<id>`: the anchor of every Koppelmij launch (docs/protocol.md §4.1). */
   task?: string;
-  /** The other launch resources (`Type/<id>`), e.g. from `resource=` in the token exchange (spec §4.2). */
+  /** The other launch resources (`Type/<id>`), e.g. from `resource=` in the token exchange (docs/protocol.md §4.2). */
   resources?: readonly string[];
   /** The FHIR base URL (the `iss`); the `locations` of an `authorization_details` entry. */
   fhirBase: string;
   returnUrl?: string;
-  /** `fhirUser`, returned top-level as the IG's examples do (spec §4.3); SMART also puts it in the id_token. */
+  /** `fhirUser`, returned top-level as the IG's examples do (docs/protocol.md §4.3); SMART also puts it in the id_token. */
   fhirUser?: string;
   /** SMART `intent`. */
   intent?: string;
 }
 
-/** Where the Task reaches the module (spec §7.4 `context.taskDelivery`); several may be combined. */
+/** Where the Task reaches the module (docs/protocol.md §7.4 `context.taskDelivery`); several may be combined. */
 export type TaskDelivery = 'fhirContext' | 'resource' | 'authorization_details';
 
 export interface LaunchContextOptions {
-  /** decision D10: `id` (SMART, default) → `"123"`; `reference` → `"Patient/123"`. */
+  /** docs/decisions-protocol.md D10: `id` (SMART, default) → `"123"`; `reference` → `"Patient/123"`. */
   patientFormat?: 'id' | 'reference';
-  /** decision D11: default `['fhirContext']`. */
+  /** docs/decisions-protocol.md D11: default `['fhirContext']`. */
   taskDelivery?: readonly TaskDelivery[];
-  /** spec §4.5: where `return_url` goes. Default `top-level`. */
+  /** docs/protocol.md §4.5: where `return_url` goes. Default `top-level`. */
   returnUrlDelivery?: 'top-level' | 'authorization_details';
   /** `fhirVersions` of the `authorization_details` entry, e.g. `['4.0.1']`. */
   fhirVersions?: readonly string[];
@@ -39,7 +39,7 @@ export interface FhirContextItem {
   reference: string;
 }
 
-/** The experimental SMART `fhir_context` authorization details type (RFC 9396 shape, spec §4.3 option B). */
+/** The experimental SMART `fhir_context` authorization details type (RFC 9396 shape, docs/protocol.md §4.3 option B). */
 export interface FhirContextAuthorizationDetail {
   type: 'fhir_context';
   locations: string[];
@@ -76,7 +76,7 @@ export function launchContextFields(ctx: LaunchContext, options: LaunchContextOp
   if (!isFhirId(ctx.patient)) throw new TypeError('launch context: patient must be a FHIR id');
   if (ctx.task !== undefined && !relativeReference(ctx.task, 'Task')) throw new TypeError('launch context: task must be Task/<id>');
   for (const r of resources) {
-    // spec §4.2: the patient comes from the subject token, never as a launch resource.
+    // docs/protocol.md §4.2: the patient comes from the subject token, never as a launch resource.
     if (!relativeReference(r) || r.startsWith('Patient/')) throw new TypeError('launch context: resources must be Type/<id>, not Patient');
   }
   if (ctx.task !== undefined && delivery.size === 0) throw new TypeError('launch context: no taskDelivery for the Task');
@@ -84,14 +84,14 @@ export function launchContextFields(ctx: LaunchContext, options: LaunchContextOp
     throw new TypeError('launch context: resources need fhirContext or authorization_details delivery');
   }
 
-  // decision D10: SMART defines `patient` as the bare id.
+  // docs/decisions-protocol.md D10: SMART defines `patient` as the bare id.
   const patient = options.patientFormat === 'reference' ? `Patient/${ctx.patient}` : ctx.patient;
   const references = [...(ctx.task === undefined ? [] : [ctx.task]), ...resources];
   const fhirContext = references.map((reference) => ({ reference }));
   const returnUrlInDetails = ctx.returnUrl !== undefined && options.returnUrlDelivery === 'authorization_details';
 
   const fields: LaunchContextFields = { patient };
-  // decision D11: SMART 2.1 `fhirContext` by default.
+  // docs/decisions-protocol.md D11: SMART 2.1 `fhirContext` by default.
   if (delivery.has('fhirContext') && fhirContext.length > 0) fields.fhirContext = fhirContext;
   if (delivery.has('resource') && ctx.task !== undefined) fields.resource = ctx.task;
   if (delivery.has('authorization_details') || returnUrlInDetails) {

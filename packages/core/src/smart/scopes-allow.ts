@@ -1,6 +1,6 @@
 /**
  * Does a granted set of SMART scopes allow one FHIR interaction? The resource server's scope
- * check; the patient compartment and the launch-resource restriction (spec §4.1) are separate checks.
+ * check; the patient compartment and the launch-resource restriction (docs/protocol.md §4.1) are separate checks.
  */
 import { parseSmartScope, type SmartContext, type SmartInteraction, type SmartScope } from './scopes.ts';
 

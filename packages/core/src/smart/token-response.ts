@@ -1,6 +1,6 @@
 /**
- * The module side of spec §4.3: read the launch context from a token response, whichever of the
- * three Task deliveries (decision D11) and either patient format (decision D10) the DVA uses.
+ * The module side of docs/protocol.md §4.3: read the launch context from a token response, whichever of the
+ * three Task deliveries (docs/decisions-protocol.md D11) and either patient format (docs/decisions-protocol.md D10) the DVA uses.
  *
  * Both readers fail closed: when the deliveries disagree, or one delivery names two Tasks or two
  * patients, the context is ambiguous and they return `undefined`.
@@ -15,7 +15,7 @@ export interface TokenResponseReadOptions {
   fhirBase?: string;
 }
 
-// decision D10: `123` or `Patient/123`
+// docs/decisions-protocol.md D10: `123` or `Patient/123`
 const PATIENT = new RegExp(`^(?:Patient/)?(${FHIR_ID_SOURCE})$`);
 
 /**

@@ -6,7 +6,7 @@ import type { KeyValueStore } from './types.ts';
  * `adapter` option.
  *
  * Where oidc-provider itself does find-then-save, this adapter makes the step atomic
- * (decision D12), so several provider instances sharing one Redis never both accept:
+ * (docs/decisions-protocol.md D12), so several provider instances sharing one Redis never both accept:
  * - `consume(id)` claims a consumed marker with set-if-absent. The loser gets the error from
  *   `onConsumeConflict` (give it `new errors.InvalidGrant(…)`), after the grant is revoked as
  *   RFC 6749 §4.1.2 asks for a reused code.

@@ -6,7 +6,7 @@
  *
  * Single-use artefacts are consumed with {@link KeyValueStore.take} or
  * {@link KeyValueStore.setIfAbsent}, one atomic operation each, never find-then-save
- * (decision D12).
+ * (docs/decisions-protocol.md D12).
  */
 export interface KeyValueStore {
   get<T>(key: string): Promise<T | undefined>;

@@ -16,13 +16,13 @@ export interface ActClaim extends Actor {
 export const MAX_ACT_DEPTH = 8;
 
 /**
- * The `act` claim for a token issued by exchange (security-checklists §2 (11)): `actor` on
+ * The `act` claim for a token issued by exchange (docs/security-checklists.md §2 (11)): `actor` on
  * top, and the subject token's own `act`, if any, nested inside (RFC 8693 §4.1 example).
  * Only identity claims are carried over; RFC 8693 §4.1 says `exp`, `nbf` and `aud` "are not
  * meaningful when used within an act claim".
  *
  * Whether a subject token that already has an `act` may be exchanged at all is the caller's
- * policy (security-checklists §2 (5), "no chaining").
+ * policy (docs/security-checklists.md §2 (5), "no chaining").
  *
  * @throws {InvalidRequest} the subject token's `act` is malformed or already {@link MAX_ACT_DEPTH} deep (RFC 8693 §2.2.2)
  */

@@ -5,14 +5,14 @@ import { GRANT_TYPE_TOKEN_EXCHANGE } from './constants.ts';
 /** A form body as `URLSearchParams`, or as Fastify's formbody / oidc-provider give it (repeats as arrays). */
 export type FormParameters = URLSearchParams | Readonly<Record<string, string | readonly string[] | undefined>>;
 
-/** What this endpoint accepts; the lists are allowlists (security-checklists §2 (4), (7)). */
+/** What this endpoint accepts; the lists are allowlists (docs/security-checklists.md §2 (4), (7)). */
 export interface TokenExchangePolicy {
   subjectTokenTypes: readonly string[];
   actorTokenTypes: readonly string[];
   requestedTokenTypes: readonly string[];
-  /** RFC 8693 §2.1 requires `subject_token_type`; 3a-P omits it (spec §3.1.2 step 2, switch in §7.4). Default true. */
+  /** RFC 8693 §2.1 requires `subject_token_type`; 3a-P omits it (docs/protocol.md §3.1.2 step 2, switch in §7.4). Default true. */
   requireSubjectTokenType?: boolean;
-  /** Most `resource` values accepted (security-checklists §2 (8)). Default 10. */
+  /** Most `resource` values accepted (docs/security-checklists.md §2 (8)). Default 10. */
   maxResources?: number;
 }
 
@@ -68,7 +68,7 @@ const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/;
  * the number of `resource` values. It does not look inside any token.
  *
  * @throws {UnsupportedGrantType} `grant_type` is not token exchange
- * @throws {InvalidRequest} any other malformed request (RFC 8693 §2.2.2, decision D5)
+ * @throws {InvalidRequest} any other malformed request (RFC 8693 §2.2.2, docs/decisions-protocol.md D5)
  * @throws {InvalidScope} `scope` is not RFC 6749 §3.3 syntax
  * @throws {InvalidTarget} more `resource` values than `policy.maxResources`
  */
@@ -77,12 +77,12 @@ export function parseTokenExchangeRequest(params: FormParameters, policy: TokenE
   if (!parsed.success) throw new InvalidRequest(MALFORMED);
   const form = parsed.data;
 
-  // security-checklists §2 (3)
+  // docs/security-checklists.md §2 (3)
   if (form.grant_type === undefined) throw new InvalidRequest('grant_type is missing'); // RFC 6749 §5.2
   if (form.grant_type !== GRANT_TYPE_TOKEN_EXCHANGE) throw new UnsupportedGrantType('grant_type is not supported');
   if (form.subject_token === undefined) throw new InvalidRequest('subject_token is missing'); // RFC 8693 §2.1
   if (form.subject_token_type === undefined && (policy.requireSubjectTokenType ?? true)) {
-    throw new InvalidRequest('subject_token_type is missing'); // RFC 8693 §2.1; spec §7.4 requireSubjectTokenType
+    throw new InvalidRequest('subject_token_type is missing'); // RFC 8693 §2.1; docs/protocol.md §7.4 requireSubjectTokenType
   }
   // RFC 8693 §2.1: actor_token_type is "REQUIRED when the actor_token parameter is present in the request
   // but MUST NOT be included otherwise".
@@ -90,19 +90,19 @@ export function parseTokenExchangeRequest(params: FormParameters, policy: TokenE
     throw new InvalidRequest('actor_token and actor_token_type must be sent together');
   }
 
-  // security-checklists §2 (4)
+  // docs/security-checklists.md §2 (4)
   if (form.subject_token_type !== undefined && !policy.subjectTokenTypes.includes(form.subject_token_type)) {
     throw new InvalidRequest('subject_token_type is not supported');
   }
   if (form.actor_token_type !== undefined && !policy.actorTokenTypes.includes(form.actor_token_type)) {
     throw new InvalidRequest('actor_token_type is not supported');
   }
-  // security-checklists §2 (7)
+  // docs/security-checklists.md §2 (7)
   if (form.requested_token_type !== undefined && !policy.requestedTokenTypes.includes(form.requested_token_type)) {
     throw new InvalidRequest('requested_token_type is not supported');
   }
 
-  // security-checklists §2 (8); RFC 8693 §2.2.2
+  // docs/security-checklists.md §2 (8); RFC 8693 §2.2.2
   if (form.resource.length > (policy.maxResources ?? 10)) throw new InvalidTarget('too many resource values');
 
   // RFC 6749 §5.2: invalid_scope covers a "malformed" scope.
@@ -141,7 +141,7 @@ function collect(params: FormParameters): Record<string, unknown> {
     else values.set(name, [value]);
   }
   // RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once."
-  // security-checklists §2 (1)
+  // docs/security-checklists.md §2 (1)
   for (const [name, list] of values) {
     if (list.length > 1 && !REPEATABLE.has(name)) throw new InvalidRequest('request parameters must not be repeated');
   }

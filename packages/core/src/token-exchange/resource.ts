@@ -1,7 +1,7 @@
 import { InvalidTarget } from '../errors/oauth-error.ts';
 import { relativeReference } from '../fhir/id.ts';
 
-/** A `resource` value of the token exchange, reduced to a FHIR literal reference (spec §4.2). */
+/** A `resource` value of the token exchange, reduced to a FHIR literal reference (docs/protocol.md §4.2). */
 export interface FhirResourceTarget {
   resourceType: string;
   id: string;
@@ -12,7 +12,7 @@ export interface FhirResourceTarget {
 export interface FhirResourceTargetOptions {
   /** The DVA FHIR base URL; absolute `resource` values must lie directly under it. */
   fhirBase: string;
-  /** What to do with `Patient/…`: the patient comes from the subject token (spec §4.2, switch in §7.4). */
+  /** What to do with `Patient/…`: the patient comes from the subject token (docs/protocol.md §4.2, switch in §7.4). */
   patientResource: 'reject' | 'ignore';
 }
 
@@ -22,10 +22,10 @@ const URI_CHARACTERS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 const MALFORMED = 'resource is not a valid FHIR resource reference';
 
 /**
- * Reads one `resource` value of a token-exchange request as a FHIR resource (spec §4.2).
+ * Reads one `resource` value of a token-exchange request as a FHIR resource (docs/protocol.md §4.2).
  *
  * RFC 8693 §2.1 and RFC 8707 §2 want an absolute URI; the Koppelmij IG sends relative
- * references (`Task/456`). Both are accepted: `Type/id`, and `{fhirBase}/Type/id` (spec §3.1.4).
+ * references (`Task/456`). Both are accepted: `Type/id`, and `{fhirBase}/Type/id` (docs/protocol.md §3.1.4).
  * A version, query, fragment or any other form is refused.
  *
  * @returns the target, or `undefined` for a Patient when `patientResource` is `'ignore'`
@@ -38,7 +38,7 @@ export function parseFhirResourceTarget(value: string, options: FhirResourceTarg
   if (parsed === undefined) throw new InvalidTarget(MALFORMED);
   const { type: resourceType, id } = parsed;
 
-  // spec §4.2: "Patient is excluded (the patient comes from the subject token)"
+  // docs/protocol.md §4.2: "Patient is excluded (the patient comes from the subject token)"
   if (resourceType === 'Patient') {
     if (options.patientResource === 'ignore') return undefined;
     throw new InvalidTarget('Patient is not an allowed resource');

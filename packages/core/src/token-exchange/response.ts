@@ -1,6 +1,6 @@
 /** The successful token-exchange response body, RFC 8693 §2.2.1. */
 export interface TokenExchangeResponse {
-  /** The issued token; for a launch code this is the code itself (spec §3.1.1 W8). */
+  /** The issued token; for a launch code this is the code itself (docs/protocol.md §3.1.1 W8). */
   access_token: string;
   /** REQUIRED (RFC 8693 §2.2.1): the type of the token in `access_token`. */
   issued_token_type: string;
@@ -15,13 +15,13 @@ export interface TokenExchangeResponseInput {
   access_token: string;
   issued_token_type: string;
   token_type: string;
-  /** Seconds; at most the policy's lifetime and the subject token's remaining one (security-checklists §2 (10)). */
+  /** Seconds; at most the policy's lifetime and the subject token's remaining one (docs/security-checklists.md §2 (10)). */
   expires_in: number;
   scope?: string | readonly string[];
 }
 
 /**
- * Builds the RFC 8693 §2.2.1 response body (security-checklists §2 (10)). It never carries a
+ * Builds the RFC 8693 §2.2.1 response body (docs/security-checklists.md §2 (10)). It never carries a
  * `refresh_token`: only the listed members are copied. Send it with `Cache-Control: no-store`
  * (RFC 6749 §5.1).
  *

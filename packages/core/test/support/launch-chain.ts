@@ -1,5 +1,5 @@
 /**
- * A Task → ActivityDefinition → Endpoint chain (spec §6.6) as FHIR JSON, for the launch-chain
+ * A Task → ActivityDefinition → Endpoint chain (docs/protocol.md §6.6) as FHIR JSON, for the launch-chain
  * tests here and the services' tests of their readers.
  */
 import { EXT_CLIENT_ID, EXT_INSTANTIATES, EXT_KT2_ENDPOINT, type FhirResource } from '../../src/launch-chain/index.ts';

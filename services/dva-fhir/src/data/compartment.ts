@@ -1,10 +1,10 @@
 /**
- * The patient compartment (FHIR R4 §3.1.0.1.4, spec §4.1): which patients a resource is about.
+ * The patient compartment (FHIR R4 §3.1.0.1.4, docs/protocol.md §4.1): which patients a resource is about.
  * One rule, used by the policy to decide and by the PostgreSQL store to index.
  */
 import { isObject, references, type FhirResource } from './resource.ts';
 
-/** Resources about no patient, readable by every patient token with scope (spec §6.5). */
+/** Resources about no patient, readable by every patient token with scope (docs/protocol.md §6.5). */
 export const DEFINITIONAL: ReadonlySet<string> = new Set(['ActivityDefinition', 'Endpoint', 'Questionnaire', 'Practitioner', 'PractitionerRole', 'Organization']);
 
 /** The logical ids of the patients `resource` is about (empty for definitional resources). */

@@ -17,7 +17,7 @@ export interface FhirResource {
   [element: string]: unknown;
 }
 
-/** The resource types this server serves (DESIGN.md "dva-fhir"; spec §1.2, §6.5). */
+/** The resource types this server serves (docs/conventions.md "dva-fhir"; docs/protocol.md §1.2, §6.5). */
 export const RESOURCE_TYPES = [
   'Patient',
   'Practitioner',

@@ -1,6 +1,6 @@
 /**
  * The two unauthenticated documents: the CapabilityStatement (FHIR R4 §3.1.0.11 `metadata`) and
- * SMART discovery (SMART App Launch 2.x "Conformance"; spec §1.1 "Discovery").
+ * SMART discovery (SMART App Launch 2.x "Conformance"; docs/protocol.md §1.1 "Discovery").
  */
 import { KOPPELMIJ_DVA_CAPABILITIES, clientCapabilities, smartConfiguration, type SmartConfiguration } from '@koppelmij/core/smart';
 import { dvaAdvertisedSupport, isLocalhostName, loadRegistrations } from '@koppelmij/service-kit';
@@ -18,7 +18,7 @@ const SCOPES_SUPPORTED = [
 
 /**
  * The `.well-known/smart-configuration` of this FHIR base. The endpoints are the DVA
- * authorization server's (spec §1.1). `http:` URLs are accepted only on `*.localhost` names
+ * authorization server's (docs/protocol.md §1.1). `http:` URLs are accepted only on `*.localhost` names
  * (RFC 6761 §6.3; the demo), so a deployment misconfigured with `http:` fails at start-up.
  */
 export function dvaSmartConfiguration(config: Pick<DvaFhirConfig, 'authUrl' | 'registrationsFile' | 'placeholders'>): SmartConfiguration {

@@ -1,6 +1,6 @@
 /**
  * FHIR R4 RESTful interactions (§3.1.0): read, search-type, create, update, and PATCH of a Task
- * (spec §4.8). Each checks scope first (403, decided without data), then looks the resource up
+ * (docs/protocol.md §4.8). Each checks scope first (403, decided without data), then looks the resource up
  * and hides what the token may not see (404); see policy.ts for that choice.
  */
 import { FhirError } from '@koppelmij/core/errors';
@@ -74,16 +74,16 @@ export function registerResourceRoutes(scope: FastifyInstance, { config, data, p
     return sendResource(reply, 200, await updateFrom(request, data, resource, current));
   });
 
-  // spec §4.8: PATCH {iss}/Task/{id} with a FHIRPath Patch (FHIR R4 §3.1.0.6)
+  // docs/protocol.md §4.8: PATCH {iss}/Task/{id} with a FHIRPath Patch (FHIR R4 §3.1.0.6)
   scope.patch<InstanceParams>('/:type/:id', async (request, reply) => {
     const type = resourceType(request.params.type);
     if (type !== 'Task') throw new FhirError(405, 'not-supported', 'Only a Task can be patched');
     const access = accessOf(request);
     policy.requireScope(access, 'update', type);
-    policy.assertMayWrite(access, 'patch', type); // spec §8 item 22
+    policy.assertMayWrite(access, 'patch', type); // docs/protocol.md §8 item 22
     const task = await data.read(type, resourceId(request.params.id));
     if (!task || !policy.visible(access, task)) throw notFound();
-    policy.assertMayPatch(access, task); // spec §8 item 20
+    policy.assertMayPatch(access, task); // docs/protocol.md §8 item 20
     checkIfMatch(request, task);
     // D12: the write succeeds only on the version read and checked here; a concurrent write wins or loses whole
     return sendResource(reply, 200, await updateFrom(request, data, applyTaskPatch(task, request.body, config.taskTransitions), task));

@@ -1,5 +1,5 @@
 /**
- * The identity-check endpoint (identity-check.md "Contract"): `POST {base}/userinfo` (path
+ * The identity-check endpoint (docs/identity-check-reference.md "Contract"): `POST {base}/userinfo` (path
  * configurable), a UserInfo-style endpoint of the resource server that the PGO calls between
  * authorization and its first data request. Two checks: `identity` (is the dossier's person the
  * token's patient?) and `availability` (beschikbaarheidstoets: which kinds of data the DVA holds
@@ -15,10 +15,10 @@ import type { IdentityCheck } from '../identity-check.ts';
 import type { Access } from '../policy.ts';
 import { accessOf, type RouteContext } from './common.ts';
 
-/** The patient-compartment types the availability check reports on (spec §2.3, §6.5). */
+/** The patient-compartment types the availability check reports on (docs/protocol.md §2.3, §6.5). */
 export const AVAILABILITY_TYPES = ['Task', 'ServiceRequest', 'Observation', 'QuestionnaireResponse'] as const;
 
-// identity-check.md "Contract": the person whose dossier is open in the PGO. Bounded, no unknown members.
+// docs/identity-check-reference.md "Contract": the person whose dossier is open in the PGO. Bounded, no unknown members.
 const Person = z.strictObject({
   bsn: z.string().max(16).optional(),
   family: z.string().max(200).optional(),
@@ -60,7 +60,7 @@ export function registerUserinfoRoute(scope: FastifyInstance, { config, data, po
       const { verdict, audit } = await identity.check(access, person!);
       answer.identity = verdict.identity;
       answer.attemptsLeft = verdict.attemptsLeft;
-      // identity-check.md: "Every call is audit-logged without the identifying values themselves"
+      // docs/identity-check-reference.md: "Every call is audit-logged without the identifying values themselves"
       const act = actorChain(access.claims.act);
       await trail.record(
         {

@@ -1,8 +1,8 @@
 /**
- * The PGO's minimal FHIR facade for modules of level PS (spec §5; docs/integration-levels.md):
+ * The PGO's minimal FHIR facade for modules of level PS (docs/protocol.md §5; docs/integration-levels.md):
  * `GET {PGO_URL}/fhir/Patient/:id` (the dossier's person as the PGO knows them) and
  * `POST {PGO_URL}/fhir/Observation` (stored in the dossier). Every request carries a PGO access
- * token (RFC 9068 §4) bound by DPoP (RFC 9449 §7; security-checklists §1.3), for its patient only.
+ * token (RFC 9068 §4) bound by DPoP (RFC 9449 §7; docs/security-checklists.md §1.3), for its patient only.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -47,7 +47,7 @@ export async function registerFhirFacade(app: FastifyInstance, options: FhirFaca
   const origin = new URL(options.fhirBase).origin;
   const verifyAccessToken = async (token: string): Promise<AccessTokenClaims> => {
     const claims = await verifyPgoAccessToken(token, options);
-    // security-checklists §1.3 (3) "not revoked": the module revoked it at terugkeer (pgo-domain/revocation.ts)
+    // docs/security-checklists.md §1.3 (3) "not revoked": the module revoked it at terugkeer (pgo-domain/revocation.ts)
     if (await results.isRevoked(claims.jti)) throw new InvalidToken('The access token has been revoked');
     return claims;
   };
@@ -59,7 +59,7 @@ export async function registerFhirFacade(app: FastifyInstance, options: FhirFaca
         verifyAccessToken,
         store: options.store, // RFC 9449 §11.1: proof jti replay cache
         notBefore: await epochOf(options.store).current(), // docs/decisions.md I77
-        requireDpop: true, // every PGO access token is DPoP-bound (decision D9)
+        requireDpop: true, // every PGO access token is DPoP-bound (docs/decisions-protocol.md D9)
       },
     );
 
@@ -103,7 +103,7 @@ export async function registerFhirFacade(app: FastifyInstance, options: FhirFaca
   );
 }
 
-/** The SMART scope check (security-checklists §1.3: scopes are the resource server's to enforce). */
+/** The SMART scope check (docs/security-checklists.md §1.3: scopes are the resource server's to enforce). */
 function permitted(claims: AccessTokenClaims, interaction: 'read' | 'create', resourceType: string): AccessTokenClaims & { patient: string } {
   if (typeof claims.patient !== 'string') throw new InsufficientScope('The access token has no patient context');
   if (!scopesAllow(claims.scope ?? '', { interaction, resourceType })) throw new InsufficientScope('The access token does not allow this request');

@@ -1,5 +1,5 @@
 /**
- * Integration level PS (spec §5; docs/integration-levels.md "PGO-standalone launch"): the PGO
+ * Integration level PS (docs/protocol.md §5; docs/integration-levels.md "PGO-standalone launch"): the PGO
  * launches a module of its own domain with its own launch token, as in options 2a/2b (bound to
  * the module and to this PGO session), and its authorization server answers `/token` with a
  * PGO access token for the PGO's FHIR facade. No Task, no DVA, no consent: the module is part of
@@ -17,7 +17,7 @@ import { checkCsrf } from '../session.ts';
 import { launchTokens, pgoFhirBase, sessionCorrelation, type PgoDomainLaunch } from '../smart-as/launch.ts';
 import { pgoPatientId, PgoDomainStore } from './store.ts';
 
-/** The PGO access token's lifetime: short, the module stores one result (security-checklists; RFC 9700 §4.10). */
+/** The PGO access token's lifetime: short, the module stores one result (docs/security-checklists.md; RFC 9700 §4.10). */
 export const PGO_ACCESS_TOKEN_TTL = 300;
 
 /** `POST /dossier/:bsn/modules/:clientId/start`: the PGO's launch token, then the browser to the module. */
@@ -36,7 +36,7 @@ export function registerPgoDomainStart(app: FastifyInstance, ctx: PgoContext): v
       option: 'PS',
       person: { name: dossier.name, ...(family !== undefined && { family }), ...(given !== undefined && { given }), ...(birthDate !== undefined && { birthDate }) },
     };
-    // spec §8 item 12 and §3.3 step 7 at the PGO: bound to the module and to this session
+    // docs/protocol.md §8 item 12 and §3.3 step 7 at the PGO: bound to the module and to this session
     const { code } = await launchTokens(ctx.store).issue(launch, { client_id: module.clientId, correlation: sessionCorrelation(session) });
     return sendToModule(reply, ctx.config.launchRedirect, module.launchUrl, pgoFhirBase(ctx), code);
   });

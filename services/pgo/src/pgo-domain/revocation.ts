@@ -1,8 +1,8 @@
 /**
- * RFC 7009 for the PGO's own access tokens (level PS): terugkeer step 2 (spec §4.6) with the PGO as
+ * RFC 7009 for the PGO's own access tokens (level PS): terugkeer step 2 (docs/protocol.md §4.6) with the PGO as
  * the module's authorization server. oidc-provider's revocation endpoint authenticates the module
  * (RFC 7009 §2.1), then refuses every JWT (`unsupported_token_type`); these tokens are JWTs the PGO
- * signs itself (launch.ts), so this post-middleware (notes §2) answers such a request instead: it
+ * signs itself (launch.ts), so this post-middleware (docs/oidc-provider-notes.md §2) answers such a request instead: it
  * marks the token's `jti` revoked until it expires, and the FHIR facade refuses it from then on.
  *
  * As oidc-provider does for its own tokens, a token that is not one of these, or that was issued to

@@ -1,5 +1,5 @@
 /**
- * Integration level PS (spec §5; docs/integration-levels.md): what the PGO keeps for the modules
+ * Integration level PS (docs/protocol.md §5; docs/integration-levels.md): what the PGO keeps for the modules
  * of its own domain. The person behind a FHIR Patient id (a pseudonym of the dossier) and the
  * Observations those modules stored, per dossier.
  */
@@ -22,13 +22,13 @@ export interface StoredObservation {
   effective?: string;
 }
 
-// Spec §2.1's six months, as the dossier itself (dossier-store.ts).
+// docs/protocol.md §2.1's six months, as the dossier itself (dossier-store.ts).
 const OBSERVATION_TTL = 183 * 24 * 3600;
 /** The dossier page shows the latest results only. */
 const SHOWN = 10;
 
 /**
- * The dossier's FHIR Patient id at the PGO's facade: a keyed pseudonym (never the BSN, spec §4.4),
+ * The dossier's FHIR Patient id at the PGO's facade: a keyed pseudonym (never the BSN, docs/protocol.md §4.4),
  * hex so that it is a FHIR `id` (FHIR R4 datatypes: `[A-Za-z0-9\-\.]{1,64}`).
  */
 export function pgoPatientId(secret: string, bsn: string): string {

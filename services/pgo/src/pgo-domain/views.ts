@@ -1,5 +1,5 @@
 /**
- * Level PS on the dossier page (spec §5; docs/integration-levels.md): a start button per module
+ * Level PS on the dossier page (docs/protocol.md §5; docs/integration-levels.md): a start button per module
  * of the PGO's domain, and what those modules stored in the dossier.
  */
 import { html, type SafeHtml } from '@koppelmij/service-kit';

@@ -1,5 +1,5 @@
 /**
- * The modules registered at the PGO's SMART authorization server (spec §1.6: "Options 2a/2b
+ * The modules registered at the PGO's SMART authorization server (docs/protocol.md §1.6: "Options 2a/2b
  * only: the module registered at the PGO with a public key for RFC 7523 assertions"), from the
  * same registrations file: every module of launch option 2a or 2b.
  */
@@ -11,14 +11,14 @@ import { registrationUrls } from '../registrations.ts';
 /** A module client of the PGO's authorization server. */
 export type DelegationModule = ModuleRegistration;
 
-/** The 2a/2b modules of the registrations file, and those of level PS (spec §5: the PGO is their AS). */
+/** The 2a/2b modules of the registrations file, and those of level PS (docs/protocol.md §5: the PGO is their AS). */
 export function delegationModules(config: PgoConfig): DelegationModule[] {
   const registrations = loadRegistrations(config.registrationsFile, registrationUrls(config));
   return registrations.modules.filter((m) => m.launch_option === '2a' || m.launch_option === '2b' || m.integration_level === 'PS');
 }
 
 /**
- * oidc-provider metadata: `private_key_jwt` only (spec §3.3 step 8; RFC 7523 §2.2), the code grant
+ * oidc-provider metadata: `private_key_jwt` only (docs/protocol.md §3.3 step 8; RFC 7523 §2.2), the code grant
  * only, and `dpop_bound_access_tokens` (RFC 9449 §5.2: "DPoP is mandatory in both options").
  */
 export function clientMetadata(modules: readonly DelegationModule[]): ClientMetadata[] {
@@ -44,12 +44,12 @@ function keys(m: DelegationModule): Partial<ClientMetadata> {
   return m.jwks_uri ? { jwks_uri: m.jwks_uri } : { jwks: m.jwks as unknown as ClientMetadata['jwks'] };
 }
 
-/** A registration's scopes this server grants: all but `openid`, as it identifies nobody (spec §3.3 "Issues"). */
+/** A registration's scopes this server grants: all but `openid`, as it identifies nobody (docs/protocol.md §3.3 "Issues"). */
 export function offeredScopes(scope: string): string[] {
   return scope.split(' ').filter((s) => s !== '' && s !== 'openid');
 }
 
-/** Every scope a module may ask for, for oidc-provider's `scopes` (it drops unknown ones silently; notes §2). */
+/** Every scope a module may ask for, for oidc-provider's `scopes` (it drops unknown ones silently; docs/oidc-provider-notes.md §2). */
 export function allScopes(modules: readonly DelegationModule[]): string[] {
   return [...new Set(['launch', ...modules.flatMap((m) => offeredScopes(m.scope))])];
 }

@@ -1,5 +1,5 @@
 /**
- * The PGO as SMART authorization server for options 2a and 2b (spec §1.3, §3.3, §3.4;
+ * The PGO as SMART authorization server for options 2a and 2b (docs/protocol.md §1.3, §3.3, §3.4;
  * docs/option-2a-2b.md): the PGO FHIR base's SMART configuration, `/authorize` with its
  * interaction, and `/token`, whose answer carries the DVA's delegation (token-response.ts); for
  * integration level PS also the PGO's FHIR facade (pgo-domain/, docs/integration-levels.md).
@@ -20,7 +20,7 @@ import { revokePgoAccessToken } from '../pgo-domain/revocation.ts';
 
 export { startDelegatedLaunch, type DelegationOption } from './launch.ts';
 
-/** The oidc-provider endpoints, at the PGO's root (spec §1.3: `{PGO_URL}/authorize`, `{PGO_URL}/token`). */
+/** The oidc-provider endpoints, at the PGO's root (docs/protocol.md §1.3: `{PGO_URL}/authorize`, `{PGO_URL}/token`). */
 const PROVIDER_PATHS = ['/authorize', '/authorize/:uid', '/token', '/revoke', '/.well-known/oauth-authorization-server']; // RFC 8414 §3 at the issuer
 
 /**
@@ -44,7 +44,7 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
       await revokePgoAccessToken(oidc, pgoTokens);
     }
   });
-  // spec §5 level PS: the PGO's own FHIR facade, where only its own access tokens count
+  // docs/protocol.md §5 level PS: the PGO's own FHIR facade, where only its own access tokens count
   if (modules.some((m) => m.integration_level === 'PS')) {
     await registerFhirFacade(app, pgoTokens);
   }
@@ -68,7 +68,7 @@ export async function registerSmartAs(app: FastifyInstance, ctx: PgoContext): Pr
   await mountOidcProvider(app, provider, PROVIDER_PATHS, { clientQuota: { limiter: new RateLimiter(ctx.store), limits: { '/token': pgoRateLimits(ctx.config).token } } });
 }
 
-/** SMART App Launch 2.x discovery of `{PGO_URL}/fhir`, the `iss` of a 2a/2b launch (spec §3.3 step 4). */
+/** SMART App Launch 2.x discovery of `{PGO_URL}/fhir`, the `iss` of a 2a/2b launch (docs/protocol.md §3.3 step 4). */
 function pgoSmartConfiguration(ctx: PgoContext, modules: readonly DelegationModule[]): SmartConfiguration {
   const { pgoUrl } = ctx.config;
   const { code_challenge_methods_supported: _s256, ...advertised } = PGO_AS_SUPPORT;

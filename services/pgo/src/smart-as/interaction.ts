@@ -1,5 +1,5 @@
 /**
- * Spec §3.3 step 7 (and §3.4, identical): the PGO's /authorize interaction. No new login: the
+ * docs/protocol.md §3.3 step 7 (and §3.4, identical): the PGO's /authorize interaction. No new login: the
  * browser must carry the PGO session that started the launch, and the launch token is taken.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -14,7 +14,7 @@ import { sessionCorrelation, type PgoLaunch } from './launch.ts';
 
 const uidParams = z.object({ uid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 
-/** The launch behind an oidc-provider grant of the PGO's authorization server (notes §2: grants carry no custom data). */
+/** The launch behind an oidc-provider grant of the PGO's authorization server (docs/oidc-provider-notes.md §2: grants carry no custom data). */
 export const grantLaunchKey = (grantId: string): string => tupleKey('pgo-as:grant', grantId);
 
 /** How long the launch behind a grant is kept: the code and the token request follow within it. */
@@ -45,12 +45,12 @@ export function registerSmartAsInteraction(app: FastifyInstance, ctx: PgoContext
       // decision I4 at the PGO: the token is taken first and burned whatever follows (D8, D12)
       launch = await launchTokens.redeem(String(details.params.launch), { client_id: clientId, ...(session && { correlation: sessionCorrelation(session) }) });
     } catch (error) {
-      // spec §3.3 step 7: the launch token belongs to the PGO session that made it; another browser is refused
+      // docs/protocol.md §3.3 step 7: the launch token belongs to the PGO session that made it; another browser is refused
       const reason = error instanceof LaunchBindingMismatch ? error.reason : 'unknown, expired or used';
       request.log.info({ client_id: clientId, reason }, 'launch refused');
       return deny(request, reply, 'launch is invalid, expired or already used');
     }
-    // the session must still be logged in and hold the dossier (no new login, spec §3.3 step 7)
+    // the session must still be logged in and hold the dossier (no new login, docs/protocol.md §3.3 step 7)
     if (!session?.data.user || !session.data.dossiers.some((d) => d.bsn === launch.bsn)) {
       return deny(request, reply, 'launch is invalid, expired or already used');
     }

@@ -1,5 +1,5 @@
 /**
- * Options 2a and 2b, steps 3–4 (spec §3.3, §3.4): the PGO's own launch token, bound to the PGO
+ * Options 2a and 2b, steps 3–4 (docs/protocol.md §3.3, §3.4): the PGO's own launch token, bound to the PGO
  * session that pressed "start", and the browser to the module with `iss` = the PGO FHIR base.
  */
 import type { FastifyReply } from 'fastify';
@@ -24,7 +24,7 @@ export interface TaskLaunch {
   option: DelegationOption;
 }
 
-/** Integration level PS (spec §5; docs/integration-levels.md): a module of the PGO's domain, no Task, no DVA. */
+/** Integration level PS (docs/protocol.md §5; docs/integration-levels.md): a module of the PGO's domain, no Task, no DVA. */
 export interface PgoDomainLaunch {
   bsn: string;
   /** The module's client_id. */
@@ -37,13 +37,13 @@ export interface PgoDomainLaunch {
 /** The launch token's lifetime: as short as the DVA's launch code in 3a (spec Appendix B). */
 export const LAUNCH_TOKEN_TTL = 180;
 
-/** The PGO's launch tokens: opaque, single use (decision D12), bound to module and session. */
+/** The PGO's launch tokens: opaque, single use (docs/decisions-protocol.md D12), bound to module and session. */
 export function launchTokens(store: KeyValueStore): LaunchCodes<PgoLaunch> {
   return new LaunchCodes<PgoLaunch>(store, { namespace: 'pgo-launch', ttl: LAUNCH_TOKEN_TTL });
 }
 
 /**
- * The value that binds a launch token to the PGO session that made it (spec §3.3 step 3, 7):
+ * The value that binds a launch token to the PGO session that made it (docs/protocol.md §3.3 step 3, 7):
  * a hash of the session id, so the store never holds the id itself.
  */
 export function sessionCorrelation(session: Session): string {
@@ -54,7 +54,7 @@ export function sessionCorrelation(session: Session): string {
 export const pgoFhirBase = (ctx: Pick<PgoContext, 'config'>): string => `${ctx.config.pgoUrl}/fhir`;
 
 /**
- * Steps 3–4: a launch token for `launch`, bound to the module (spec §8 item 12) and to this
+ * Steps 3–4: a launch token for `launch`, bound to the module (docs/protocol.md §8 item 12) and to this
  * session (the correlation the PGO's /authorize checks), then the browser to the module.
  */
 export async function startDelegatedLaunch(

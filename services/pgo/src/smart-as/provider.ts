@@ -1,5 +1,5 @@
 /**
- * The PGO as SMART authorization server of options 2a and 2b (spec §1.3, §3.3 steps 6–8): an
+ * The PGO as SMART authorization server of options 2a and 2b (docs/protocol.md §1.3, §3.3 steps 6–8): an
  * oidc-provider at the PGO's origin with `/authorize` and `/token`, for the 2a/2b modules and
  * those of level PS. The token response becomes the DVA's delegation token (2a), the temporary
  * token (2b) or, for PS only, a PGO access token for its FHIR facade (token-response.ts).
@@ -26,12 +26,12 @@ export interface SmartAsParts {
 /** What this server enables and advertises (core advertisedSupport; docs/decisions.md I102): RFC 7523 assertions only. */
 export const PGO_AS_SUPPORT = advertisedSupport(['private_key_jwt']);
 
-/** The assertion's `cnf.jkt` per token request, read after its signature verified (notes §3 (a)). */
+/** The assertion's `cnf.jkt` per token request, read after its signature verified (docs/oidc-provider-notes.md §3 (a)). */
 export const assertionCnf = new WeakMap<object, string>();
 
 /**
  * Every request here is a launch: the login prompt asks until the PGO's interaction has taken
- * the launch token and checked the session (spec §3.3 step 7; decision I6's reasoning).
+ * the launch token and checked the session (docs/protocol.md §3.3 step 7; decision I6's reasoning).
  */
 function launchPolicy() {
   const policy = interactionPolicy.base();
@@ -54,7 +54,7 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
     adapter: createOidcAdapter(parts.store, { onConsumeConflict: () => new errors.InvalidGrant('grant request is invalid') }) as unknown as Configuration['adapter'], // D12
     clients: clientMetadata(modules),
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
-    clientAuthMethods: PGO_AS_SUPPORT.token_endpoint_auth_methods_supported, // spec §3.3 step 8: RFC 7523
+    clientAuthMethods: PGO_AS_SUPPORT.token_endpoint_auth_methods_supported, // docs/protocol.md §3.3 step 8: RFC 7523
     jwks: { keys: parts.signingKey.privateJwks as never[] }, // the first key signs, all are published (docs/decisions.md I78)
     cookies: {
       // one key per purpose, derived from the PGO's cookie secret
@@ -70,18 +70,18 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
     routes: { authorization: '/authorize', token: '/token', revocation: '/revoke', jwks: '/as/jwks' },
     scopes: allScopes(modules),
     responseTypes: ['code'],
-    pkce: { required: () => true }, // spec §8 item 14 at this AS too
+    pkce: { required: () => true }, // docs/protocol.md §8 item 14 at this AS too
     extraParams: extraParams(parts, byId),
     // docs/decisions.md I101, I102: what the smart-configuration advertises
     enabledJWA: {
       clientAuthSigningAlgValues: PGO_AS_SUPPORT.token_endpoint_auth_signing_alg_values_supported ?? [],
       dPoPSigningAlgValues: PGO_AS_SUPPORT.dpop_signing_alg_values_supported,
     } as Configuration['enabledJWA'],
-    // notes §3: the registered jwks_uri comes from the operator's file; the demo's are loopback
+    // docs/oidc-provider-notes.md §3: the registered jwks_uri comes from the operator's file; the demo's are loopback
     fetch: ((url: URL | string, { dispatcher: _dispatcher, ...options }: RequestInit & { dispatcher?: unknown }) => parts.fetch(url, options)) as unknown as Configuration['fetch'],
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-    // the DVA's policy at every endpoint (decision D1; docs/decisions.md I53, I145), then, at the
-    // token endpoint, security-checklists §3 (10): the assertion's cnf.jkt is the key of this very
+    // the DVA's policy at every endpoint (docs/decisions-protocol.md D1; docs/decisions.md I53, I145), then, at the
+    // token endpoint, docs/security-checklists.md §3 (10): the assertion's cnf.jkt is the key of this very
     // request's DPoP proof (RFC 9449 §11.11); so an assertion without cnf fails here too. A missing
     // or unreadable proof is left to the grant's DPoP check, which runs after client authentication.
     assertJwtClientAuthClaimsAndHeader: async (ctx, claims, header, client) => {
@@ -100,7 +100,7 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
       introspection: { enabled: false },
       pushedAuthorizationRequests: { enabled: false }, // not mounted (index.ts), so not advertised (RFC 9126 §5)
       rpInitiatedLogout: { enabled: false },
-      // spec §3.3 step 5: DPoP is mandatory; nonces per RFC 9449 §8 (decision D6)
+      // docs/protocol.md §3.3 step 5: DPoP is mandatory; nonces per RFC 9449 §8 (docs/decisions-protocol.md D6)
       dPoP: { enabled: true, nonceSecret, requireNonce: () => true },
     },
     issueRefreshToken: async () => false, // the module's tokens come from the DVA (2a) or are one-time (2b)
@@ -119,10 +119,10 @@ export function createSmartAsProvider(parts: SmartAsParts): Provider {
 type Validator = (ctx: KoaContextWithOIDC, value: string | undefined, client: { clientId: string }) => Promise<void>;
 
 function extraParams(parts: SmartAsParts, byId: ReadonlyMap<string, DelegationModule>): NonNullable<Configuration['extraParams']> {
-  /** spec §3.3 step 6–7; §8 items 11–12 at the PGO: a live launch token of this module. */
+  /** docs/protocol.md §3.3 step 6–7; §8 items 11–12 at the PGO: a live launch token of this module. */
   const launch: Validator = async (_ctx, value, client) => {
     if (value === undefined) throw new errors.InvalidRequest('launch is required');
-    // decision D8: a live launch token in another module's hands is burned
+    // docs/decisions-protocol.md D8: a live launch token in another module's hands is burned
     await checkPresentedLaunchCode(parts.launchTokens, value, client.clientId).catch((error: unknown) => {
       throw error instanceof InvalidGrant ? new errors.InvalidRequest('launch is invalid, expired or already used') : error;
     });
@@ -131,7 +131,7 @@ function extraParams(parts: SmartAsParts, byId: ReadonlyMap<string, DelegationMo
   const aud: Validator = async (_ctx, value) => {
     if (value !== pgoFhirBase(parts)) throw new errors.InvalidRequest('aud must be the FHIR base URL of this PGO');
   };
-  /** Nothing beyond the registration (spec §8 item 15), and never `openid`: this server identifies nobody (spec §3.3 "Issues"). */
+  /** Nothing beyond the registration (docs/protocol.md §8 item 15), and never `openid`: this server identifies nobody (docs/protocol.md §3.3 "Issues"). */
   const scope: Validator = async (_ctx, value, client) => {
     if (value === undefined) return;
     const allowed = new Set(offeredScopes(byId.get(client.clientId)?.scope ?? ''));

@@ -1,7 +1,7 @@
 /**
- * What the PGO's /token answers the module (spec §3.3 steps 9–11, §3.4 steps 9–10): oidc-provider
+ * What the PGO's /token answers the module (docs/protocol.md §3.3 steps 9–11, §3.4 steps 9–10): oidc-provider
  * has authenticated the module (with `cnf.jkt`), redeemed the code with PKCE and verified the
- * DPoP proof; this post-middleware (notes §2) then replaces its answer. The PGO's own access
+ * DPoP proof; this post-middleware (docs/oidc-provider-notes.md §2) then replaces its answer. The PGO's own access
  * token is destroyed at once: the module gets the DVA's delegation token (2a) or the temporary
  * token (2b), never a PGO token; only a module of level PS gets one, for the PGO's own FHIR
  * facade (pgo-domain/launch.ts).
@@ -25,11 +25,11 @@ export async function delegatedTokenResponse(kctx: KoaContextWithOIDC, ctx: PgoC
   const at = kctx.oidc.entities.AccessToken as { jkt?: string; scope?: string; destroy(): Promise<void> } | undefined;
   const code = kctx.oidc.entities.AuthorizationCode as { grantId?: string } | undefined;
   await at?.destroy();
-  // one code per grant, one token response per launch (decision D12)
+  // one code per grant, one token response per launch (docs/decisions-protocol.md D12)
   const launch = code?.grantId ? await store.take<PgoLaunch>(grantLaunchKey(code.grantId)) : undefined;
-  // security-checklists §1.2: the code grant bound the proof's key; it must be the assertion's cnf.jkt
+  // docs/security-checklists.md §1.2: the code grant bound the proof's key; it must be the assertion's cnf.jkt
   if (!launch || !at?.jkt || !assertionBindsProof(assertionCnf.get(kctx), at.jkt)) return refuse(kctx, 'the grant cannot be delegated');
-  // spec §5 level PS: the PGO's own token for its FHIR facade; no Task, no DVA (docs/integration-levels.md)
+  // docs/protocol.md §5 level PS: the PGO's own token for its FHIR facade; no Task, no DVA (docs/integration-levels.md)
   if (launch.option === 'PS') {
     kctx.body = await pgoDomainTokenResponse(ctx, signingKey, launch, { jkt: at.jkt, scope: at.scope });
     return;
@@ -50,7 +50,7 @@ async function delegationToken(kctx: KoaContextWithOIDC, ctx: PgoContext, launch
       grant_type: GRANT_TYPE_TOKEN_EXCHANGE,
       subject_token: accessToken,
       subject_token_type: TOKEN_TYPE.ACCESS_TOKEN,
-      // the assertion oidc-provider just verified as this request's client authentication (spec §3.3 step 9)
+      // the assertion oidc-provider just verified as this request's client authentication (docs/protocol.md §3.3 step 9)
       actor_token: String(kctx.oidc.params!.client_assertion),
       actor_token_type: TOKEN_TYPE.JWT, // RFC 8693 §3
       requested_token_type: TOKEN_TYPE.ACCESS_TOKEN,

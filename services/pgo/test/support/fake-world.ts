@@ -155,7 +155,7 @@ export class FakeWorld {
     return json(200, { access_token: 'digid-at', token_type: 'Bearer', id_token: idToken });
   }
 
-  /** RFC 7523: the PGO's assertion, verified with its public key, `aud` = the DVA issuer (decision D1). */
+  /** RFC 7523: the PGO's assertion, verified with its public key, `aud` = the DVA issuer (docs/decisions-protocol.md D1). */
   async #clientAuthenticated(form: URLSearchParams): Promise<boolean> {
     try {
       await jwtVerify(form.get('client_assertion') ?? '', createLocalJWKSet({ keys: [this.#pgoKey.publicJwk] }), {
