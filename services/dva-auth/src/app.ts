@@ -99,7 +99,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
     if (isStoreUnavailable(error)) {
       request.log.error({ err: error }, 'store unavailable');
       if (!page) return sendStoreUnavailable(reply, 'oauth');
-      return reply.code(503).header('retry-after', String(STORE_RETRY_AFTER)).type('text/html').send(errorPage('Even geduld', 'the DVA is temporarily unavailable; try again in a moment'));
+      return reply.code(503).header('retry-after', String(STORE_RETRY_AFTER)).type('text/html').send(errorPage('Even geduld', 'de zorgaanbieder is tijdelijk niet bereikbaar; probeer het zo opnieuw'));
     }
     const status = error instanceof OAuthError ? error.status : (error.statusCode ?? error.status ?? 500);
     if (status >= 500) request.log.error({ err: error }, 'unhandled error');

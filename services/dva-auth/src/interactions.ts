@@ -185,7 +185,7 @@ export function registerInteractions(app: FastifyInstance, dva: () => DvaAuth, d
     const { uid } = parseInput(uidParams, request.params);
     const { decision } = parseInput(z.object({ decision: z.enum(['approve', 'deny']) }), request.body);
     const details = await dva().provider.interactionDetails(request.raw, reply.raw);
-    if (details.uid !== uid) return reply.code(400).type('text/html').send(errorPage('Nothing to consent to', 'start again'));
+    if (details.uid !== uid) return reply.code(400).type('text/html').send(errorPage('Er is niets om toestemming voor te geven', 'begin opnieuw vanuit uw PGO'));
     // OWASP CSRF: the token of the interaction this browser's cookie names, before anything changes (I56)
     if (!hasInteractionFormToken(dva(), uid, request.body)) return refuseForm(reply);
     const clientId = String(details.params.client_id);

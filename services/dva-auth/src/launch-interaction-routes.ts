@@ -40,7 +40,7 @@ export function registerLaunchInteraction(app: FastifyInstance, dva: () => DvaAu
     const { uid } = parseInput(uidParams, request.params);
     const { ticket } = parseInput(z.object({ ticket: z.string().min(1).max(128) }), request.query);
     const found = await takeDigidTicket(dva(), ticket, uid);
-    if (!found) return reply.code(400).type('text/html').send(errorPage('Login expired', flow.restart));
+    if (!found) return reply.code(400).type('text/html').send(errorPage('Inloggen verlopen', flow.restart));
     const details = await dva().provider.interactionDetails(request.raw, reply.raw);
     if (details.uid !== uid || !flow.accepts(dva(), details)) return nothingToConsent(reply, flow.restart);
     if (!found.sub) return denyInteraction(dva(), request, reply, 'this care provider holds no records for the person who logged in');
@@ -70,5 +70,5 @@ export function registerLaunchInteraction(app: FastifyInstance, dva: () => DvaAu
 
 /** The answer to a consent step that belongs to no interaction of this kind. */
 export function nothingToConsent(reply: FastifyReply, restart: string): FastifyReply {
-  return reply.code(400).type('text/html').send(errorPage('Nothing to consent to', restart));
+  return reply.code(400).type('text/html').send(errorPage('Er is niets om toestemming voor te geven', restart));
 }

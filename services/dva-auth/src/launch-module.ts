@@ -122,7 +122,7 @@ export function registerLaunchModule(app: FastifyInstance, dva: () => DvaAuth, d
     if (!(error instanceof LaunchModuleRefused)) throw error;
     await dva().audit.record({ type: 'launch-module.refused', ...who, outcome: 'failure', reason: error.reason });
     request.log.info({ reason: error.reason }, 'launch-module refused');
-    return reply.code(400).header('cache-control', 'no-store').type('text/html').send(errorPage('De module kan niet worden gestart', `${error.message}; start again from your PGO`));
+    return reply.code(400).header('cache-control', 'no-store').type('text/html').send(errorPage('De module kan niet worden gestart', `${error.message}; begin opnieuw vanuit uw PGO`));
   }
 }
 

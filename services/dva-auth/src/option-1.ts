@@ -69,7 +69,7 @@ const OPTION_1: LaunchFlow = {
   path: 'option-1',
   accepts: isOption1,
   module: (dva, details) => dva.module(String(details.params.audience))!,
-  restart: 'start again from your PGO',
+  restart: 'begin opnieuw vanuit uw PGO',
   // step 5: "SET a new cookie (for future launches)"
   afterLogin: (dva, reply, details, login) => setCorrelationCookie(dva, reply, login.sub, String(details.params.client_id), login.act),
   approved: prepare,

@@ -51,7 +51,7 @@ const STANDALONE: LaunchFlow = {
   path: 'standalone',
   accepts: isStandalone,
   module: (dva, details) => dva.module(String(details.params.client_id))!,
-  restart: 'start the module again',
+  restart: 'start de module opnieuw',
   approved: grant,
 };
 

@@ -29,7 +29,7 @@ export function errorPage(title: string, detail: string): string {
 }
 
 /** The page of a refused form post: service-kit's cross-origin refusal and a missing form token (I56). */
-export const formRefusedPage = (): string => errorPage('Verzoek geweigerd', 'this form was not sent from this page; start again from your PGO');
+export const formRefusedPage = (): string => errorPage('Verzoek geweigerd', 'dit formulier is niet vanaf deze pagina verstuurd; begin opnieuw vanuit uw PGO');
 
 /** 403 for a consent form without its interaction's token (OWASP CSRF cheat sheet); nothing changes. */
 export function refuseForm(reply: FastifyReply): FastifyReply {

@@ -52,7 +52,7 @@ export async function buildModule(config: ModuleConfig, deps: ModuleDeps = {}): 
   app.setErrorHandler((error: FastifyError | ModuleError, request, reply) => {
     if (isStoreUnavailable(error)) {
       request.log.error({ err: error }, 'store unavailable');
-      return reply.code(503).header('retry-after', String(STORE_RETRY_AFTER)).type('text/html; charset=utf-8').send(errorPage('The module is temporarily unavailable; try again in a moment.'));
+      return reply.code(503).header('retry-after', String(STORE_RETRY_AFTER)).type('text/html; charset=utf-8').send(errorPage('De module is tijdelijk niet beschikbaar; probeer het zo opnieuw.'));
     }
     if (error instanceof ModuleError) {
       request.log.info({ err: error.cause ?? error, status: error.status }, error.message);

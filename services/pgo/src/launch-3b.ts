@@ -47,7 +47,7 @@ export async function startOption3b(ctx: PgoContext, reply: FastifyReply, { laun
   const endpoint = `${ctx.config.dvaAuthUrl}/launch-module`;
   reply.header('cache-control', 'no-store');
   if (ctx.config.launchRedirect === '302') return reply.redirect(`${endpoint}?${new URLSearchParams(params)}`, 302);
-  const body = html`<p>Opening the module at your care provider…</p>
+  const body = html`<p>De module wordt geopend bij uw zorgaanbieder…</p>
     <form method="post" action="${endpoint}">
       <input type="hidden" name="module" value="${params.module}"><input type="hidden" name="context" value="${params.context}">
       <noscript><button type="submit" data-testid="launch-module-continue">Continue to your care provider</button></noscript>
@@ -56,5 +56,5 @@ export async function startOption3b(ctx: PgoContext, reply: FastifyReply, { laun
   return reply
     .header('content-security-policy', `default-src 'none'; style-src 'unsafe-inline'; script-src ${AUTO_SUBMIT_HASH}; base-uri 'none'`)
     .type('text/html; charset=utf-8')
-    .send(renderPage('Opening the module', body));
+    .send(renderPage('De module wordt geopend', body));
 }

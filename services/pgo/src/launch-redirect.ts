@@ -35,14 +35,14 @@ export function sendToModule(reply: FastifyReply, mode: '302' | 'form_post', add
   const action = new URL(address);
   action.searchParams.delete('iss');
   action.searchParams.delete('launch');
-  const body = html`<p>Opening the module…</p>
+  const body = html`<p>De module wordt geopend…</p>
     <form method="post" action="${action.href}">
       <input type="hidden" name="iss" value="${iss}"><input type="hidden" name="launch" value="${launch}">
-      <noscript><button type="submit">Continue to the module</button></noscript>
+      <noscript><button type="submit">Verder naar de module</button></noscript>
     </form>
     <script>${raw(AUTO_SUBMIT)}</script>`;
   return reply
     .header('content-security-policy', `default-src 'none'; style-src 'unsafe-inline'; script-src ${AUTO_SUBMIT_HASH}; base-uri 'none'`)
     .type('text/html; charset=utf-8')
-    .send(renderPage('Opening the module', body));
+    .send(renderPage('De module wordt geopend', body));
 }

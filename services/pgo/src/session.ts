@@ -148,7 +148,7 @@ export class Sessions {
  */
 export function checkCsrf(session: Session, body: unknown): void {
   if (!hasFormToken(body, session.data.csrf)) {
-    throw new Forbidden('The form has expired. Go back, reload the page and try again.');
+    throw new Forbidden('Het formulier is verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens.');
   }
 }
 

@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, SignJWT } from 'jose';
-import { createDpopProof, generateDpopKey, MemoryStore, randomToken, type DpopKey } from '@koppelmij/core';
+import { createDpopProof, epochOf, generateDpopKey, MemoryStore, randomToken, type DpopKey } from '@koppelmij/core';
 import { loadSigningKey, type SigningKey } from '@koppelmij/service-kit';
 import { registerFhirFacade } from '../src/pgo-domain/fhir-facade.ts';
 import { PgoDomainStore } from '../src/pgo-domain/store.ts';
@@ -26,6 +26,7 @@ beforeAll(async () => {
   key = await loadSigningKey();
   dpop = await generateDpopKey();
   app = Fastify();
+  await epochOf(store).current(); // as buildPgo does: the store's epoch exists before any proof is made (docs/decisions.md I77)
   await registerFhirFacade(app, { issuer: PGO, fhirBase: FHIR, signingKey: key, store });
   await results.savePatient(PATIENT, { bsn: '999990020', person: { name: 'Tom van Duinen', family: 'van Duinen', birthDate: '1980-01-01' } }, 300);
   await results.savePatient(OTHER, { bsn: '999990032', person: { name: 'Koos de Groot' } }, 300);
