@@ -6,19 +6,19 @@ import { answerMissingClientAuthentication, answerPostOnly, answerStoreUnavailab
 import { AuditLog } from './audit.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { DvaAuth, GrantContext, LaunchContextRecord } from './context.ts';
-import { DigidClient } from './digid.ts';
+import { DigidClient } from './collect/digid.ts';
 import { FhirAccess } from './fhir-access.ts';
-import { registerInteractions } from './interactions.ts';
-import { registerLaunchModule } from './launch-module.ts';
-import { registerOption1 } from './option-1.ts';
-import { registerStandalone } from './standalone.ts';
-import { extraParams } from './params.ts';
+import { registerInteractions } from './collect/interactions.ts';
+import { registerLaunchModule } from './launch/launch-module.ts';
+import { registerOption1 } from './launch/option-1.ts';
+import { registerStandalone } from './launch/standalone.ts';
+import { extraParams } from './launch/params.ts';
 import { PatientIndex } from './patients.ts';
-import { createProvider } from './provider.ts';
-import { installTokenHooks } from './token-hooks.ts';
-import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_EXCHANGE_DUPLICATES, TOKEN_EXCHANGE_PARAMETERS, tokenExchangeGrant } from './token-exchange.ts';
+import { createProvider } from './provider/provider.ts';
+import { installTokenHooks } from './provider/token-hooks.ts';
+import { GRANT_TYPE_TOKEN_EXCHANGE, TOKEN_EXCHANGE_DUPLICATES, TOKEN_EXCHANGE_PARAMETERS, tokenExchangeGrant } from './token-exchange/token-exchange.ts';
 import { errorPage, formRefusedPage } from './views.ts';
-import { withProviderErrors } from './provider-errors.ts';
+import { withProviderErrors } from './provider/provider-errors.ts';
 import { dvaAuthRateLimits, registerDvaRateLimits } from './rate-limits.ts';
 
 export interface DvaAuthDeps {

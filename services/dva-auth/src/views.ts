@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { html, page, type SafeHtml } from '@koppelmij/service-kit';
 import type { DvaAuth } from './context.ts';
-import { interactionFormToken } from './form-token.ts';
+import { interactionFormToken } from './collect/form-token.ts';
 
 type Details = Awaited<ReturnType<DvaAuth['provider']['interactionDetails']>>;
 

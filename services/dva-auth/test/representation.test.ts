@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dvaAuthConfig, type DvaAuth, type GrantContext, type LaunchContextRecord } from '../src/index.ts';
 import { pseudonym, PatientIndex } from '../src/patients.ts';
-import { consentRepresentative, patientIdentity, representationClaims, representationResponse, representativeOf } from '../src/representation.ts';
+import { consentRepresentative, patientIdentity, representationClaims, representationResponse, representativeOf } from '../src/collect/representation.ts';
 
 const SECRET = 'test-pseudonym-secret-0123456789';
 const ANNA = '999990019';

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken, sha256b64url, systemClock } from '@koppelmij/core';
-import type { DvaAuth } from './context.ts';
+import type { DvaAuth } from '../context.ts';
 
 /**
  * The "Module DVA Authentication cookie" (docs/protocol.md §3.1.1 W4, W13; docs/decisions-protocol.md D7): set in the

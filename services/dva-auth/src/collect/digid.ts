@@ -3,7 +3,7 @@ import { AccessDenied, sha256b64url } from '@koppelmij/core';
 import {
   authorizationResponseState, authorizationUrl, readAuthorizationResponse, startAuthorization, type AuthorizationResponseParams,
 } from '@koppelmij/core/authorization';
-import type { DvaAuth } from './context.ts';
+import type { DvaAuth } from '../context.ts';
 
 /**
  * The DVA as relying party of DigiD (docs/protocol.md §1.5, §2.3 step 3): authorization code + PKCE,

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ModuleRegistration } from '@koppelmij/service-kit';
-import { grantConsent } from './consent.ts';
-import type { DvaAuth } from './context.ts';
-import type { DigidClient } from './digid.ts';
-import { consentRepresentative } from './representation.ts';
-import { denyInteraction, finishInteraction, launchConsentPage, type InteractionDetails } from './interaction-steps.ts';
-import { interactionFormToken } from './form-token.ts';
+import { grantConsent } from '../collect/consent.ts';
+import type { DvaAuth } from '../context.ts';
+import type { DigidClient } from '../collect/digid.ts';
+import { consentRepresentative } from '../collect/representation.ts';
+import { denyInteraction, finishInteraction, launchConsentPage, type InteractionDetails } from '../collect/interaction-steps.ts';
+import { interactionFormToken } from '../collect/form-token.ts';
 import { nothingToConsent, registerLaunchInteraction, type LaunchFlow } from './launch-interaction-routes.ts';
 
 /*

@@ -5,9 +5,9 @@
  * representative as the actor, by pseudonym only, from the login to every token derived from it.
  */
 import type { ActClaim, Actor } from '@koppelmij/core';
-import type { DvaAuth, GrantContext } from './context.ts';
+import type { DvaAuth, GrantContext } from '../context.ts';
 import type { DigidIdentity } from './digid.ts';
-import { pseudonym, type PatientRecord } from './patients.ts';
+import { pseudonym, type PatientRecord } from '../patients.ts';
 
 type Details = Awaited<ReturnType<DvaAuth['provider']['interactionDetails']>>;
 

@@ -2,8 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import type { Actor } from '@koppelmij/core';
 import { html, type SafeHtml } from '@koppelmij/service-kit';
-import type { DvaAuth } from './context.ts';
-import { layout } from './views.ts';
+import type { DvaAuth } from '../context.ts';
+import { layout } from '../views.ts';
 
 export type InteractionDetails = Awaited<ReturnType<DvaAuth['provider']['interactionDetails']>>;
 

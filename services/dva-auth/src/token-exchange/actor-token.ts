@@ -11,7 +11,7 @@ import {
   type RegisteredClientKeys, type VerifiedDpopProof,
 } from '@koppelmij/core';
 import type { ModuleRegistration } from '@koppelmij/service-kit';
-import type { DvaAuth } from './context.ts';
+import type { DvaAuth } from '../context.ts';
 
 /** The one answer for every bad actor token (RFC 8693 §2.2.2, docs/decisions-protocol.md D5); the audit records why. */
 export const INVALID_ACTOR = 'actor_token is invalid';

@@ -1,5 +1,5 @@
 import { FormTokens } from '@koppelmij/service-kit';
-import type { DvaAuth } from './context.ts';
+import type { DvaAuth } from '../context.ts';
 
 const byProvider = new WeakMap<object, FormTokens>();
 

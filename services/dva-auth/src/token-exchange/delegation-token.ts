@@ -7,8 +7,8 @@ import {
   InvalidRequest, InvalidScope, TOKEN_TYPE, TOKEN_TYPE_N_A, actorChain, tokenExchangeResponse,
   type ActClaim, type TokenExchangeResponse,
 } from '@koppelmij/core';
-import { allowedScope, resourceScopes } from './clients.ts';
-import type { DvaAuth, LaunchContextRecord } from './context.ts';
+import { allowedScope, resourceScopes } from '../provider/clients.ts';
+import type { DvaAuth, LaunchContextRecord } from '../context.ts';
 
 /** What a temporary token stands for: the launch, and how long the subject token lives (docs/security-checklists.md §2 (10)). */
 export interface TemporaryTokenContext {

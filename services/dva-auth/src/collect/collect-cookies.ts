@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken, tupleKey, type Actor } from '@koppelmij/core';
-import type { DvaAuth } from './context.ts';
+import type { DvaAuth } from '../context.ts';
 
 /**
  * The cookies a DigiD login at the DVA leaves for the archived launch options (docs/protocol.md §2.1

@@ -1,4 +1,4 @@
-import type { DvaAuth } from './context.ts';
+import type { DvaAuth } from '../context.ts';
 
 type Details = Awaited<ReturnType<DvaAuth['provider']['interactionDetails']>>;
 

@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InvalidTarget, randomToken, sha256b64url, tupleKey, type Actor, type FhirResourceTarget } from '@koppelmij/core';
-import { readSsoCookie, setSsoCookie } from './collect-cookies.ts';
-import type { DvaAuth } from './context.ts';
-import type { DigidClient } from './digid.ts';
-import { FhirAccess } from './fhir-access.ts';
-import { takeDigidTicket } from './interaction-steps.ts';
+import { readSsoCookie, setSsoCookie } from '../collect/collect-cookies.ts';
+import type { DvaAuth } from '../context.ts';
+import type { DigidClient } from '../collect/digid.ts';
+import { FhirAccess } from '../fhir-access.ts';
+import { takeDigidTicket } from '../collect/interaction-steps.ts';
 import { setLaunchAuthCookie } from './launch-auth-cookie.ts';
 import { LaunchContextVerifier, LaunchModuleRefused, type LaunchModuleRequest } from './launch-module-context.ts';
-import { errorPage } from './views.ts';
+import { errorPage } from '../views.ts';
 
 /*
  * Option 3b (archived; docs/protocol.md §3.5): the DVA-initiated launch (docs/option-3b.md).

@@ -1,5 +1,5 @@
 import { InvalidRequest, revokedGrantKey, verifyJwtAccessToken, type AccessTokenClaims } from '@koppelmij/core';
-import type { DvaAuth } from './context.ts';
+import type { DvaAuth } from '../context.ts';
 
 /** What the check reads of the DVA: its own key and URLs, the grant contexts and revocation markers. */
 export type SubjectTokenCheck = Pick<DvaAuth, 'config' | 'signingKey' | 'store' | 'grantContext'>;

@@ -4,18 +4,18 @@ import { z } from 'zod';
 import { parseInput } from '@koppelmij/service-kit';
 import { ACR_LAUNCH_AUTHORIZATION, LaunchBindingMismatch, sha256b64url, type Actor } from '@koppelmij/core';
 import { AuthorizationErrorResponse, AuthorizationResponseError } from '@koppelmij/core/authorization';
-import type { DvaAuth, LaunchContextRecord } from './context.ts';
+import type { DvaAuth, LaunchContextRecord } from '../context.ts';
 import type { DigidClient } from './digid.ts';
-import { checkLaunchAuthCookie, setLaunchAuthCookie } from './launch-auth-cookie.ts';
+import { checkLaunchAuthCookie, setLaunchAuthCookie } from '../launch/launch-auth-cookie.ts';
 import { setCollectCookies } from './collect-cookies.ts';
-import { isOption1, option1Interaction } from './option-1.ts';
-import { isStandalone, standaloneInteraction } from './standalone.ts';
+import { isOption1, option1Interaction } from '../launch/option-1.ts';
+import { isStandalone, standaloneInteraction } from '../launch/standalone.ts';
 import { grantConsent } from './consent.ts';
 import { consentRepresentative, representationResult, representativeOf } from './representation.ts';
 import { leaveOtherPersonsSession } from './digid-session.ts';
-import { consentPage, errorPage, refuseForm } from './views.ts';
+import { consentPage, errorPage, refuseForm } from '../views.ts';
 import { hasInteractionFormToken } from './form-token.ts';
-import { verifySubjectToken } from './subject-token.ts';
+import { verifySubjectToken } from '../token-exchange/subject-token.ts';
 
 type Details = Awaited<ReturnType<DvaAuth['provider']['interactionDetails']>>;
 

@@ -1,5 +1,5 @@
 import { parseSmartScope } from '@koppelmij/core';
-import type { DvaAuth, GrantContext } from './context.ts';
+import type { DvaAuth, GrantContext } from '../context.ts';
 
 type Details = Awaited<ReturnType<DvaAuth['provider']['interactionDetails']>>;
 

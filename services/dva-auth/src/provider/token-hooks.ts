@@ -2,9 +2,9 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { launchContextFields, revokedGrantKey, verifyJwtAccessToken, type AccessTokenClaims } from '@koppelmij/core';
 import { refusedAsJwt } from '@koppelmij/service-kit';
-import type { DvaAuth } from './context.ts';
+import type { DvaAuth } from '../context.ts';
 import { namedDpopRefusal } from './dpop-bound.ts';
-import { representationResponse } from './representation.ts';
+import { representationResponse } from '../collect/representation.ts';
 
 type Body = Record<string, unknown>;
 

@@ -4,11 +4,11 @@ import {
   parseFhirResourceTarget, parseTokenExchangeRequest, sha256b64url, timingSafeEqualString, tokenExchangeResponse,
   type FhirResourceTarget, type TokenExchangeRequest,
 } from '@koppelmij/core';
-import type { DvaAuth, GrantContext } from './context.ts';
+import type { DvaAuth, GrantContext } from '../context.ts';
 import { delegationGrant, isDelegationRequest } from './delegation.ts';
-import { requireDpopProof } from './dpop-bound.ts';
-import type { FhirAccess } from './fhir-access.ts';
-import { checkReturnUrl } from './return-url.ts';
+import { requireDpopProof } from '../provider/dpop-bound.ts';
+import type { FhirAccess } from '../fhir-access.ts';
+import { checkReturnUrl } from '../launch/return-url.ts';
 import { verifySubjectToken, type SubjectToken } from './subject-token.ts';
 
 /** Parameters the grant reads; `audience` and `resource` may repeat (RFC 8693 §2.1). */

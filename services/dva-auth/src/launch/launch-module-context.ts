@@ -1,7 +1,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { tupleKey } from '@koppelmij/core';
 import type { PgoRegistration } from '@koppelmij/service-kit';
-import type { DvaAuth } from './context.ts';
+import type { DvaAuth } from '../context.ts';
 import { checkReturnUrl } from './return-url.ts';
 import { isFhirId, relativeReference } from '@koppelmij/core/fhir';
 

@@ -16,10 +16,10 @@ import {
 } from '@koppelmij/core';
 import type { PgoRegistration } from '@koppelmij/service-kit';
 import { DelegationKeys, InvalidActorToken, verifyActorToken, verifyTokenRequestProof } from './actor-token.ts';
-import type { DvaAuth, LaunchContextRecord } from './context.ts';
+import type { DvaAuth, LaunchContextRecord } from '../context.ts';
 import { issueDelegationToken, temporaryTokenResponse, type TemporaryTokenContext } from './delegation-token.ts';
-import type { FhirAccess } from './fhir-access.ts';
-import { checkReturnUrl } from './return-url.ts';
+import type { FhirAccess } from '../fhir-access.ts';
+import { checkReturnUrl } from '../launch/return-url.ts';
 import { verifySubjectToken, type SubjectToken } from './subject-token.ts';
 
 const TEMPORARY = TOKEN_TYPE.TEMPORARY_EXCHANGE_TOKEN;

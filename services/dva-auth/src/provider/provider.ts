@@ -3,10 +3,10 @@ import Provider, { errors, interactionPolicy, type Configuration, type KoaContex
 import { ID_TOKEN_ALGORITHMS, createOidcAdapter, type KeyValueStore } from '@koppelmij/core';
 import { clientAssertionPolicy, dvaAdvertisedSupport, type Registrations, type SigningKey } from '@koppelmij/service-kit';
 import { clientMetadata, resourceScopes, STATIC_SCOPES } from './clients.ts';
-import type { DvaAuthConfig } from './config.ts';
-import type { GrantContext } from './context.ts';
-import type { PatientIndex } from './patients.ts';
-import { representationClaims } from './representation.ts';
+import type { DvaAuthConfig } from '../config.ts';
+import type { GrantContext } from '../context.ts';
+import type { PatientIndex } from '../patients.ts';
+import { representationClaims } from '../collect/representation.ts';
 
 export interface ProviderParts {
   config: DvaAuthConfig;

@@ -1,8 +1,8 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { InvalidGrant, LaunchBindingMismatch, TOKEN_TYPE, checkPresentedLaunchCode } from '@koppelmij/core';
-import type { DvaAuth } from './context.ts';
-import { verifySubjectToken } from './subject-token.ts';
-import { allowedScope } from './clients.ts';
+import type { DvaAuth } from '../context.ts';
+import { verifySubjectToken } from '../token-exchange/subject-token.ts';
+import { allowedScope } from '../provider/clients.ts';
 import { isOption1Module } from './option-1.ts';
 import { isStandaloneModule } from './standalone.ts';
 

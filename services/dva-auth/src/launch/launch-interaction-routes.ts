@@ -2,12 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '@koppelmij/core';
 import { parseInput, type ModuleRegistration } from '@koppelmij/service-kit';
-import type { DvaAuth } from './context.ts';
-import { leaveOtherPersonsSession } from './digid-session.ts';
-import { denyInteraction, finishInteraction, takeDigidTicket, type InteractionDetails } from './interaction-steps.ts';
-import { representationResult } from './representation.ts';
-import { errorPage, refuseForm } from './views.ts';
-import { hasInteractionFormToken } from './form-token.ts';
+import type { DvaAuth } from '../context.ts';
+import { leaveOtherPersonsSession } from '../collect/digid-session.ts';
+import { denyInteraction, finishInteraction, takeDigidTicket, type InteractionDetails } from '../collect/interaction-steps.ts';
+import { representationResult } from '../collect/representation.ts';
+import { errorPage, refuseForm } from '../views.ts';
+import { hasInteractionFormToken } from '../collect/form-token.ts';
 
 /*
  * The DigiD return and the consent decision of the launches where the DVA's /authorize has the

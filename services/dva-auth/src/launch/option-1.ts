@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ModuleRegistration } from '@koppelmij/service-kit';
-import { readCorrelationCookie, setCorrelationCookie } from './collect-cookies.ts';
-import { grantConsent } from './consent.ts';
-import type { DvaAuth } from './context.ts';
-import type { DigidClient } from './digid.ts';
-import { leaveOtherPersonsSession } from './digid-session.ts';
-import { denyInteraction, finishInteraction, launchConsentPage, type InteractionDetails } from './interaction-steps.ts';
-import { interactionFormToken } from './form-token.ts';
+import { readCorrelationCookie, setCorrelationCookie } from '../collect/collect-cookies.ts';
+import { grantConsent } from '../collect/consent.ts';
+import type { DvaAuth } from '../context.ts';
+import type { DigidClient } from '../collect/digid.ts';
+import { leaveOtherPersonsSession } from '../collect/digid-session.ts';
+import { denyInteraction, finishInteraction, launchConsentPage, type InteractionDetails } from '../collect/interaction-steps.ts';
+import { interactionFormToken } from '../collect/form-token.ts';
 import { nothingToConsent, registerLaunchInteraction, type LaunchFlow } from './launch-interaction-routes.ts';
 import { setLaunchAuthCookie } from './launch-auth-cookie.ts';
-import { consentRepresentative, representationResult } from './representation.ts';
+import { consentRepresentative, representationResult } from '../collect/representation.ts';
 
 /*
  * Option 1 (archived; docs/protocol.md §3.2): the DVA is the authorization server of the PGO's launch, and
