@@ -13,6 +13,7 @@ import { Agent, createServer, request, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { reservePort } from '@koppelmij/service-kit';
+import { UNLIMITED_RATE_LIMITS } from '../scripts/stack.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // RFC 6761 §6.3 for the services' own fetch: compose gives them network aliases instead
@@ -52,9 +53,13 @@ export async function startTopology(instances: number): Promise<Topology> {
     const common = {
       PGO_URL: urls.pgo, DVA_AUTH_URL: urls.dvaAuth, DVA_FHIR_URL: urls.dvaFhir, MODULE_URL: urls.module, DIGID_URL: urls.digid,
       HOST: '127.0.0.1', LOG_LEVEL: 'info',
+      RATE_LIMITS: UNLIMITED_RATE_LIMITS, // one load generator on one address: the quotas (docs/decisions.md I58) would measure themselves
     };
     const redis = (db: number) => `redis://127.0.0.1:${redisPort}/${db}`;
-    const dvaShared = { SIGNING_JWK: JSON.stringify(dvaSigningJwk), COOKIE_KEYS: randomBytes(32).toString('base64url'), DPOP_NONCE_SECRET: randomBytes(32).toString('base64url') };
+    const { privateKey: rsaKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const idTokenJwk = { ...rsaKey.export({ format: 'jwk' }), kid: 'scale-bench-rs256', alg: 'RS256' };
+    // every dva-auth instance signs with the same keys (docs/decisions.md I78, I103)
+    const dvaShared = { SIGNING_JWK: JSON.stringify(dvaSigningJwk), SIGNING_RSA_JWK: JSON.stringify(idTokenJwk), COOKIE_KEYS: randomBytes(32).toString('base64url'), DPOP_NONCE_SECRET: randomBytes(32).toString('base64url') };
     const started: Array<Promise<void>> = [
       service(children, 'digid-mock', ports.digid, {
         ...common, DIGID_PORT: String(ports.digid), STORE: redis(3),

@@ -42,7 +42,7 @@ export async function benchScale(options: BenchOptions): Promise<void> {
     }
     printTable('scale · the compose topology as processes sharing Redis (each service its own `node`, LOG_LEVEL=info)', rows,
       `pgo, module, digid-mock: 1 process each; dva-auth and dva-fhir: 2 processes each behind a round-robin proxy that used 1, then 2;\n` +
-      `the dva-auth instances share SIGNING_JWK, COOKIE_KEYS and DPOP_NONCE_SECRET; started in ${startup.toFixed(1)} s;\n` +
+      `the dva-auth instances share SIGNING_JWK, SIGNING_RSA_JWK, COOKIE_KEYS and DPOP_NONCE_SECRET; started in ${startup.toFixed(1)} s;\n` +
       `launches: ${users.length} virtual users at once for ${seconds} s; reads: ${IN_FLIGHT} in flight for ${seconds} s;\n` +
       `all processes, the proxies and the load generator share ${(await import('node:os')).cpus().length} cores`);
   } finally {
