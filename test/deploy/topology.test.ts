@@ -3,7 +3,7 @@
 // behind round-robin balancers: a 3a launch works across instances, then Redis and one instance
 // of each are restarted under traffic; nothing revoked comes back and the flow recovers.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,8 @@ import { collect, loginAtPgo, TOM } from '../support/flows.ts';
 import { canStartRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.ts';
 import { roundRobin, type Exchange } from '../support/round-robin.ts';
 import { spawnService, waitFor200, within, type ServiceProcess } from '../support/service-process.ts';
+import { createTestDatabase, type TestDatabase } from '../../services/dva-fhir/test/postgres.ts';
+import pg from 'pg';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SERVICES = ['digid-mock', 'dva-auth', 'dva-fhir', 'pgo', 'module'] as const;
@@ -34,6 +36,7 @@ function composeEnvironment(compose: string, service: Name): Record<string, stri
 
 let redis: RedisServer;
 let secrets: string;
+let database: TestDatabase | undefined;
 const publicPort = {} as Record<Name, number>;
 const instancePorts = {} as Record<Name, number[]>;
 const processes = new Map<string, ServiceProcess>();
@@ -46,7 +49,7 @@ function environment(compose: string, name: Name, port: number): Record<string, 
   expect(env).toMatchObject({ DVA_AUTH_URL: 'http://dva.localhost:4100', SERVICE: name, STORE: expect.stringMatching(/^redis:\/\/redis:6379\//) });
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (key === 'SERVICE' || key === 'FHIR_DATABASE_URL_FILE') continue; // the test keeps the embedded FHIR data
+    if (key === 'SERVICE') continue;
     out[key] = value
       .replace(/^\/run\/secrets\//, `${secrets}/`)
       .replace(/^redis:\/\/redis:6379\//, `redis://127.0.0.1:${redis.port}/`)
@@ -71,6 +74,9 @@ beforeAll(async () => {
   if (!enabled) return;
   secrets = mkdtempSync(join(tmpdir(), 'koppelmij-secrets-'));
   execFileSync(process.execPath, [join(ROOT, 'scripts/generate-secrets.ts'), secrets], { stdio: 'ignore' });
+  // compose's `postgres` service: here a database of its own on the local PostgreSQL, in the same secret file
+  database = await createTestDatabase();
+  writeFileSync(join(secrets, 'fhir-database-url'), `${database.url}\n`);
   redis = await startRedisServer({ aof: true }); // as compose runs it
   const reservations = [];
   for (const name of SERVICES) {
@@ -104,6 +110,7 @@ afterAll(async () => {
   await Promise.all(balancers.map((b) => new Promise((r) => b.close(r))));
   await redis?.stop();
   if (secrets) rmSync(secrets, { recursive: true, force: true });
+  await database?.drop();
 });
 
 const stack = () => ({ urls }) as unknown as Stack;
@@ -118,6 +125,18 @@ async function launch3a(task: string): Promise<void> {
   expect(textOf(app, 'module-task-id')).toBe(task);
   const back = await browser.submit(app, 'module-submit', { systolic: '128', diastolic: '84', score: '4', remark: 'fine' }); // a measurement, or a questionnaire
   expect(new URL(back.url).origin).toBe(urls.pgo);
+}
+
+/** The stored status of each Task, read from the database itself (docs/deploy-fhir.md). */
+async function taskStatuses(ids: string[]): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: database!.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string; status: string }>("select id, content->>'status' as status from fhir_resource where type = 'Task' and id = any($1)", [ids]);
+    return Object.fromEntries(rows.map((r) => [r.id, r.status]));
+  } finally {
+    await client.end();
+  }
 }
 
 /** Sends a request dva-fhir's balancer saw again, to one instance. */
@@ -177,5 +196,7 @@ describe.runIf(enabled)('two instances of dva-auth and dva-fhir, configured as c
       expect(again.challenge).toContain('error="invalid_token"'); // the revocation marker survived (AOF)
     }
     await launch3a('task-3a-secret'); // task-3a is completed; a Task is launched once
+    // no write is lost: both Tasks' completion, made through either dva-fhir instance, is in the shared database
+    expect(await taskStatuses(['task-3a', 'task-3a-secret'])).toEqual({ 'task-3a': 'completed', 'task-3a-secret': 'completed' });
   }, 60_000);
 });
