@@ -1,4 +1,5 @@
 // The steps a person takes through the 3a-W demo in a real browser, by `data-testid` only.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page, Request } from 'playwright-core';
 import { expect } from 'vitest';
@@ -32,9 +33,18 @@ export const originOf = (url: string): string => new URL(url).origin;
 /** Whether any of `urls` is the module's app page, the one with the patient's data. */
 export const includesModuleApp = (urls: string[]): boolean => urls.some((url) => /^\/m\/[^/]+\/app$/.test(new URL(url).pathname));
 
-/** Saves `page` as `test-output/screenshots/<prefix><name>.png`. */
-export const screenshotAs = (prefix: string) => (page: Page, name: string) =>
-  page.screenshot({ path: join(SCREENSHOTS, `${prefix}${name}.png`), fullPage: true });
+/**
+ * The screenshots the README and docs show (docs/images/): every browser run writes them again,
+ * so the pictures stay what the demo shows.
+ */
+const DOC_IMAGES = join(import.meta.dirname, '../../docs/images');
+const DOC_SHOTS = new Set(['3a-07-dossier-with-tasks', '3a-09-module-form', '3a-stolen-2-thief-refused', 'attack-1-pause', 'trace-3a']);
+
+/** Saves `page` as `test-output/screenshots/<prefix><name>.png` (and in docs/images/ when the docs show it). */
+export const screenshotAs = (prefix: string) => async (page: Page, name: string) => {
+  const shot = await page.screenshot({ path: join(SCREENSHOTS, `${prefix}${name}.png`), fullPage: true });
+  if (DOC_SHOTS.has(`${prefix}${name}`)) writeFileSync(join(DOC_IMAGES, `${prefix}${name}.png`), shot);
+};
 
 export const screenshot = screenshotAs('3a-');
 

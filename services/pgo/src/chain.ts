@@ -16,10 +16,23 @@ export type { ActivityDefinitionLink, LaunchChainErrorCode, LaunchTarget, Module
 export class LaunchChainError extends PageError {
   readonly code: LaunchChainErrorCode;
   constructor(code: LaunchChainErrorCode, message: string) {
-    super(code === 'task_not_found' ? 404 : 422, 'This module cannot be started', message);
+    // in plain Dutch for the person, the precise broken link (core's words) beside it for support
+    super(code === 'task_not_found' ? 404 : 422, 'Deze module kan niet worden gestart', `${BROKEN_LINK[code]} (technisch: ${message})`);
     this.code = code;
   }
 }
+
+const BROKEN_LINK: Record<LaunchChainErrorCode, string> = {
+  task_not_found: 'Uw zorgaanbieder kent deze taak niet (meer).',
+  task_without_activity_definition: 'Bij deze taak hoort geen module.',
+  activity_definition_not_found: 'De beschrijving van de module is niet te vinden bij uw zorgaanbieder.',
+  activity_definition_without_endpoint: 'Voor deze module is geen adres ingesteld.',
+  endpoint_not_found: 'Het adres van de module is niet te vinden bij uw zorgaanbieder.',
+  endpoint_inactive: 'Deze module is buiten gebruik.',
+  endpoint_without_address: 'Het adres van de module ontbreekt.',
+  endpoint_address_not_allowed: 'Het adres van de module is niet toegestaan.',
+  endpoint_without_client_id: 'De module is niet goed geregistreerd bij uw zorgaanbieder.',
+};
 
 /** W0: reads `Task/{taskId}` with the collect token and resolves its module (docs/protocol.md §6.6). */
 export async function resolveLaunchTarget(fhir: FhirClient, taskId: string): Promise<LaunchTarget> {
