@@ -3,7 +3,7 @@ import {
   AuthorizationErrorResponse, AuthorizationResponseError, InvalidAuthorizationResponse, IssuerMismatch, IssuerMissing, StateMismatch,
   authorizationResponseState, authorizationUrl, createPkce, readAuthorizationResponse, startAuthorization,
 } from '../src/authorization/index.ts';
-import { oauthErrorCode } from '../src/errors/index.ts';
+import { oauthErrorCode, oauthErrorDescription } from '../src/errors/index.ts';
 import { sha256b64url } from '../src/util/index.ts';
 
 const ISSUER = 'https://as.example';
@@ -133,5 +133,20 @@ describe('oauthErrorCode (RFC 6749 Appendix A.7)', () => {
     [undefined, undefined],
   ])('%j → %j', (value, code) => {
     expect(oauthErrorCode(value)).toBe(code);
+  });
+});
+
+describe('oauthErrorDescription (RFC 6749 Appendix A.8)', () => {
+  it.each([
+    ['the user did not consent', 'the user did not consent'],
+    ['x'.repeat(200), 'x'.repeat(200)],
+    ['x'.repeat(201), undefined],
+    ['quote"', undefined],
+    ['<script>', '<script>'], // the syntax allows it; pages escape what they show
+    ['nl\n', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ])('%j → %j', (value, description) => {
+    expect(oauthErrorDescription(value)).toBe(description);
   });
 });

@@ -4,6 +4,7 @@
  * chooses the sentence from the code and the description; the description itself is shown only
  * when it is RFC syntax (decision docs/decisions.md I136).
  */
+import { oauthErrorDescription } from '@koppelmij/core/errors';
 
 export interface Refusal {
   /** Dutch, for the person. */
@@ -12,8 +13,6 @@ export interface Refusal {
   description?: string;
 }
 
-// RFC 6749 §4.1.2.1: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E )
-const DESCRIPTION = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
 
 const PLAIN: [RegExp, string][] = [
   [/already used|expired/, 'Deze startlink is al gebruikt of verlopen. Een startlink werkt maar één keer en maar een paar minuten. Start de module opnieuw vanuit uw PGO.'],
@@ -23,7 +22,7 @@ const PLAIN: [RegExp, string][] = [
 ];
 
 export function refusal(error: string, description: string | undefined): Refusal {
-  const shown = description !== undefined && DESCRIPTION.test(description) ? description : undefined;
+  const shown = oauthErrorDescription(description); // RFC 6749 §4.1.2.1 syntax, else not shown
   const plain = PLAIN.find(([pattern]) => shown !== undefined && pattern.test(shown))?.[1];
   return {
     message: plain ?? (error === 'access_denied' ? 'Uw zorgaanbieder heeft de toegang geweigerd.' : 'Uw zorgaanbieder kon de module niet starten.'),
