@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
-import { tooManyRequests, storeUnavailable, type RateLimit, type RateLimiter } from './rate-limit.ts';
+import { sendStoreUnavailable } from './errors.ts';
+import { tooManyRequests, type RateLimit, type RateLimiter } from './rate-limit.ts';
 
 /** Per-client quotas at oidc-provider endpoints, by path (`/par`, `/token`): docs/decisions.md I58. */
 export interface ClientQuota {
@@ -53,7 +54,7 @@ export async function checkClientQuota(quota: ClientQuota, path: string, request
     retryAfter = await quota.limiter.exhausted(`client${path}`, clientId, limit);
   } catch (error) {
     request.log.error({ err: error }, 'client quota: store unavailable');
-    return storeUnavailable(reply, 'oauth');
+    return sendStoreUnavailable(reply, 'oauth');
   }
   if (retryAfter === undefined) return undefined;
   request.log.info({ client_id: clientId, path }, 'client quota exceeded');

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { FhirError, OAuthError, operationOutcome } from '@koppelmij/core';
-import { isStoreUnavailable, STORE_RETRY_AFTER } from './store.ts';
+import { isStoreUnavailable, STORE_RETRY_AFTER, STORE_UNAVAILABLE } from './store.ts';
 
 /**
  * Replies for every error a route throws, so bad input never becomes a 500 or a stack trace:
@@ -45,12 +45,14 @@ export function sendOAuthError(reply: FastifyReply, error: OAuthError, algs?: re
 
 /**
  * 503 with `Retry-After` for a request that needed the store while it was away. OAuth style uses
- * RFC 6749 §4.1.2.1's `temporarily_unavailable`; FHIR style an OperationOutcome `transient`.
+ * RFC 6749 §4.1.2.1's `temporarily_unavailable`; FHIR style an OperationOutcome `transient`; a page
+ * a short Dutch one. The one answer for a store away (docs/decisions.md I75), the quotas' included.
  */
-export function sendStoreUnavailable(reply: FastifyReply, style: 'oauth' | 'fhir' | 'text'): FastifyReply {
+export function sendStoreUnavailable(reply: FastifyReply, style: 'oauth' | 'fhir' | 'text' | 'html'): FastifyReply {
   reply.code(503).header('retry-after', String(STORE_RETRY_AFTER)).header('cache-control', 'no-store');
-  const description = 'the service is temporarily unavailable; try again shortly';
+  const description = STORE_UNAVAILABLE;
   if (style === 'fhir') return reply.type('application/fhir+json').send(operationOutcome('transient', description));
   if (style === 'text') return reply.type('text/plain; charset=utf-8').send(description);
+  if (style === 'html') return reply.type('text/html; charset=utf-8').send('<!doctype html><html lang="nl"><title>Even geduld</title><main><h1>Even geduld</h1><p>De dienst is tijdelijk niet beschikbaar. Probeer het zo opnieuw.</p></main></html>');
   return reply.send({ error: 'temporarily_unavailable', error_description: description });
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { checkClientQuota, countClientRequests, type ClientQuota, type QuotaProvider } from './client-quota.ts';
-import { isStoreUnavailable, STORE_RETRY_AFTER } from './store.ts';
+import { isStoreUnavailable, STORE_RETRY_AFTER, STORE_UNAVAILABLE } from './store.ts';
 
 /** The part of an oidc-provider instance this module needs. */
 export interface CallbackProvider {
@@ -110,7 +110,7 @@ export function answerStoreUnavailable(provider: EventedProvider): void {
     ctx.set('retry-after', String(STORE_RETRY_AFTER));
     const body = ctx.body as { error?: unknown } | undefined;
     if (body && typeof body === 'object' && body.error === 'server_error') {
-      ctx.body = { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable; try again shortly' };
+      ctx.body = { error: 'temporarily_unavailable', error_description: STORE_UNAVAILABLE };
     }
   });
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { tupleKey, type KeyValueStore } from '@koppelmij/core';
-import { STORE_RETRY_AFTER } from './store.ts';
+import { sendStoreUnavailable } from './errors.ts';
 
 /** At most `limit` requests per `window` seconds. */
 export interface RateLimit {
@@ -84,14 +84,6 @@ export function tooManyRequests(reply: FastifyReply, retryAfter: number, format:
   return reply.send({ error: 'temporarily_unavailable', error_description: description });
 }
 
-/** The store could not count: refuse (fail closed), never let the request through uncounted. */
-export function storeUnavailable(reply: FastifyReply, format: RefusalFormat): FastifyReply {
-  reply.code(503).header('retry-after', String(STORE_RETRY_AFTER)); // one answer for a store away (docs/decisions.md I75)
-  if (format === 'fhir') return reply.type('application/fhir+json').send({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', diagnostics: 'temporarily unavailable' }] });
-  if (format === 'html') return reply.type('text/html; charset=utf-8').send('<!doctype html><title>Unavailable</title><p>Temporarily unavailable. Try again shortly.</p>');
-  return reply.send({ error: 'temporarily_unavailable' });
-}
-
 /** A per-source limit: the requests it counts, per client address (`request.ip`; TRUST_PROXY decides). */
 export interface SourceLimit {
   name: string;
@@ -110,7 +102,7 @@ export function registerSourceLimits(app: FastifyInstance, limiter: RateLimiter,
         retryAfter = await limiter.hit(limit.name, request.ip, limit.rule);
       } catch (error) {
         request.log.error({ err: error, limit: limit.name }, 'rate limit: store unavailable');
-        return storeUnavailable(reply, limit.format);
+        return sendStoreUnavailable(reply, limit.format); // the store could not count: refuse, never let it through uncounted
       }
       if (retryAfter !== undefined) {
         request.log.info({ limit: limit.name, ip: request.ip }, 'rate limit exceeded');

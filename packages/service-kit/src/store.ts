@@ -1,8 +1,19 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { createStore, StoreUnavailableError, type KeyValueStore } from '@koppelmij/core';
+import { createStore, epochOf, StoreUnavailableError, type KeyValueStore } from '@koppelmij/core';
 
 /** Seconds a client waits before it tries again when the store is away (RFC 9110 §10.2.3). */
 export const STORE_RETRY_AFTER = 2;
+
+/** The `error_description` of every 503 for a store away (docs/decisions.md I75). */
+export const STORE_UNAVAILABLE = 'the service is temporarily unavailable; try again shortly';
+
+/**
+ * Sets the store's epoch at start-up, before the service issues or checks anything (docs/decisions.md
+ * I77); with the store away now, the first replay check sets it later.
+ */
+export async function startStoreEpoch(store: KeyValueStore): Promise<void> {
+  await epochOf(store).current().catch(() => undefined);
+}
 
 export function isStoreUnavailable(error: unknown): error is StoreUnavailableError {
   return error instanceof StoreUnavailableError || (error instanceof Error && error.cause instanceof StoreUnavailableError);

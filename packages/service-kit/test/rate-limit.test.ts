@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryStore, RedisStore, type KeyValueStore } from '@koppelmij/core';
 import { redisUrlOrSkip, testPrefix } from '../../core/test/support/redis.ts';
 import { RateLimiter, rateLimitsFrom, registerSourceLimits, type RateLimit } from '../src/rate-limit.ts';
+import { STORE_RETRY_AFTER, STORE_UNAVAILABLE } from '../src/store.ts';
 
 const RULE: RateLimit = { limit: 3, window: 60 };
 
@@ -50,7 +51,8 @@ describe('registerSourceLimits', () => {
     store.increment = () => Promise.reject(new Error('store down'));
     const refused = await instance(store).inject('/x');
     expect(refused.statusCode).toBe(503);
-    expect(refused.json()).toEqual({ error: 'temporarily_unavailable' });
+    expect(refused.headers['retry-after']).toBe(String(STORE_RETRY_AFTER));
+    expect(refused.json()).toEqual({ error: 'temporarily_unavailable', error_description: STORE_UNAVAILABLE }); // the one 503 of a store away
   });
 });
 

@@ -1,8 +1,8 @@
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { epochOf, LaunchCodes, OAuthError, readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
-import { answerMissingClientAuthentication, answerPostOnly, answerStoreUnavailable, browserOrigins, endKeepAliveOnClose, escapeHtml, isStoreUnavailable, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider, openStore, refuseDpopBeforeEpoch, registerCors, registerFormProtection, registerHealth, registerSecurityHeaders, sendStoreUnavailable, STORE_RETRY_AFTER } from '@koppelmij/service-kit';
+import { LaunchCodes, OAuthError, readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
+import { answerMissingClientAuthentication, answerPostOnly, answerStoreUnavailable, browserOrigins, endKeepAliveOnClose, escapeHtml, isStoreUnavailable, loadRegistrations, loadSigningKey, loggerOptions, mountOidcProvider, openStore, refuseDpopBeforeEpoch, registerCors, registerFormProtection, registerHealth, registerSecurityHeaders, sendStoreUnavailable, startStoreEpoch, STORE_RETRY_AFTER } from '@koppelmij/service-kit';
 import { AuditLog } from './audit.ts';
 import type { DvaAuthConfig } from './config.ts';
 import type { DvaAuth, GrantContext, LaunchContextRecord } from './context.ts';
@@ -41,7 +41,7 @@ export async function buildDvaAuth(config: DvaAuthConfig, deps: DvaAuthDeps = {}
   registerSecurityHeaders(app, { publicUrl: config.DVA_AUTH_URL });
   registerFormProtection(app, { publicUrl: config.DVA_AUTH_URL, refusalPage: formRefusedPage }); // OWASP CSRF (I56)
   const store = deps.store ?? openStore(config.STORE, app.log);
-  await epochOf(store).current().catch(() => undefined); // the epoch exists before anything is issued; a store away now sets it later (docs/decisions.md I77)
+  await startStoreEpoch(store); // docs/decisions.md I77
   const urls = { PGO_URL: config.PGO_URL, MODULE_URL: config.MODULE_URL, DVA_AUTH_URL: config.DVA_AUTH_URL, DVA_FHIR_URL: config.DVA_FHIR_URL, DIGID_URL: config.DIGID_URL };
   const loaded = loadRegistrations(config.REGISTRATIONS_FILE, urls);
   const registrations = { ...loaded, modules: [...loaded.modules, ...loaded.test_clients] }; // docs/decisions.md I51

@@ -1,9 +1,9 @@
 import type { AccessTokenClaims, VerifyJwtAccessTokenOptions } from '@koppelmij/core/access-token';
 import { DPOP_ALGORITHMS, DpopNonces } from '@koppelmij/core/dpop';
 import { FhirError } from '@koppelmij/core/errors';
-import { epochOf, readStoreEpoch, type KeyValueStore } from '@koppelmij/core/store';
+import { readStoreEpoch, type KeyValueStore } from '@koppelmij/core/store';
 import type { Clock } from '@koppelmij/core/util';
-import { browserOrigins, endKeepAliveOnClose, loadRegistrations, loggerOptions, openStore, RateLimiter, rateLimitsFrom, registerCors, registerErrorHandler, registerHealth, registerSecurityHeaders, registerSourceLimits } from '@koppelmij/service-kit';
+import { browserOrigins, endKeepAliveOnClose, loadRegistrations, loggerOptions, openStore, RateLimiter, rateLimitsFrom, registerCors, registerErrorHandler, registerHealth, registerSecurityHeaders, registerSourceLimits, startStoreEpoch } from '@koppelmij/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRemoteJWKSet } from 'jose';
 import { auditEvent } from './audit.ts';
@@ -65,7 +65,7 @@ export async function buildDvaFhir(config: DvaFhirConfig, deps: DvaFhirDeps = {}
 
   const store = deps.store ?? openStore(config.store, app.log);
   if (!deps.store) app.addHook('onClose', () => store.close());
-  await epochOf(store).current().catch(() => undefined); // the epoch exists before anything is issued; a store away now sets it later (docs/decisions.md I77)
+  await startStoreEpoch(store); // docs/decisions.md I77
   // docs/decisions.md I58: per source address, counted in the shared store; generous, RATE_LIMITS raises them
   const limits = rateLimitsFrom({ fhir: { limit: 6000, window: 60 }, identity_check: { limit: 300, window: 60 } }, config.rateLimits);
   const identityCheckPath = `${prefix}/${config.identityCheck.path}`;

@@ -5,8 +5,8 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { epochOf, readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
-import { browserOrigins, endKeepAliveOnClose, html, isStoreUnavailable, loadSigningKey, loggerOptions, openStore, registerCors, registerFormProtection, registerHealth, registerSecurityHeaders, STORE_RETRY_AFTER, type DemoSwitches, type SigningKey } from '@koppelmij/service-kit';
+import { readStoreEpoch, type KeyValueStore } from '@koppelmij/core';
+import { browserOrigins, endKeepAliveOnClose, html, isStoreUnavailable, loadSigningKey, loggerOptions, openStore, registerCors, registerFormProtection, registerHealth, registerSecurityHeaders, startStoreEpoch, STORE_RETRY_AFTER, type DemoSwitches, type SigningKey } from '@koppelmij/service-kit';
 import { Accounts } from './accounts.ts';
 import { registerAccessLog } from './access-log.ts';
 import { registerCollect } from './collect.ts';
@@ -56,7 +56,7 @@ export async function buildPgo(config: PgoConfig, deps: PgoDeps = {}): Promise<F
   const fetchImpl = deps.fetch ?? globalThis.fetch;
   const app = Fastify({ logger: loggerOptions(config.logLevel) });
   const store = deps.store ?? openStore(config.store, app.log, { prefix: 'pgo:' });
-  await epochOf(store).current().catch(() => undefined); // the epoch exists before anything is issued; a store away now sets it later (docs/decisions.md I77)
+  await startStoreEpoch(store); // docs/decisions.md I77
   const signingKey = deps.signingKey ?? (await loadSigningKey(config.signingJwk));
   const registrations = deps.registrations ?? (await loadRegistrations(config));
   const accounts = deps.accounts ?? (await Accounts.load(config.accountsFile));
