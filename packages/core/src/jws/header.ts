@@ -7,6 +7,7 @@
  */
 import { decodeProtectedHeader, type ProtectedHeaderParameters } from 'jose';
 import { LruMap } from './lru.ts';
+import { deepFreeze } from '../util/freeze.ts';
 
 const decoded = new LruMap<string, ProtectedHeaderParameters>(10_000);
 // a header this long is no DPoP or client-assertion header anyone sends twice; it is not kept
@@ -26,13 +27,4 @@ export function protectedHeaderOf(jws: string): ProtectedHeaderParameters {
     decoded.set(segment, header);
   }
   return header;
-}
-
-/** `value` and everything reachable from it, frozen. */
-export function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
-  }
-  return value;
 }

@@ -7,7 +7,7 @@
  */
 import type { JWTPayload } from 'jose';
 import { sha256b64url } from '../util/random.ts';
-import { deepFreeze } from './header.ts';
+import { deepFreeze } from '../util/freeze.ts';
 import { LruMap } from './lru.ts';
 
 interface Entry {

@@ -1,2 +1,3 @@
 export * from './random.ts';
 export * from './clock.ts';
+export * from './freeze.ts';

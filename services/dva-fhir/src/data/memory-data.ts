@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { deepFreeze } from '@koppelmij/core';
 import { VersionConflict, withVersion, type FhirData } from './fhir-data.ts';
 import type { FhirResource } from './resource.ts';
 
@@ -45,12 +46,4 @@ export class MemoryFhirData implements FhirData {
     this.#resources.set(`${stored.resourceType}/${stored.id}`, stored);
     return stored;
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
-  }
-  return value;
 }
