@@ -17,7 +17,6 @@ import { UNLIMITED_RATE_LIMITS } from '../scripts/stack.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // RFC 6761 §6.3 for the services' own fetch: compose gives them network aliases instead
-const RESOLVER = new URL('./scale-localhost.ts', import.meta.url).href;
 
 export interface Topology {
   urls: { pgo: string; dvaAuth: string; dvaFhir: string; module: string; digid: string };
@@ -53,6 +52,7 @@ export async function startTopology(instances: number): Promise<Topology> {
     const common = {
       PGO_URL: urls.pgo, DVA_AUTH_URL: urls.dvaAuth, DVA_FHIR_URL: urls.dvaFhir, MODULE_URL: urls.module, DIGID_URL: urls.digid,
       HOST: '127.0.0.1', LOG_LEVEL: 'info',
+      RESOLVE_LOCALHOST: 'true', // one host, no network aliases: each service resolves *.localhost itself (docs/decisions.md I82)
       RATE_LIMITS: UNLIMITED_RATE_LIMITS, // one load generator on one address: the quotas (docs/decisions.md I58) would measure themselves
     };
     const redis = (db: number) => `redis://127.0.0.1:${redisPort}/${db}`;
@@ -116,7 +116,7 @@ async function startRedis(children: ChildProcess[]): Promise<number> {
 
 /** Runs `services/<name>/src/main.ts` with `env`; resolves once it answers HTTP on `port`. */
 async function service(children: ChildProcess[], name: string, port: number, env: Record<string, string>): Promise<void> {
-  const child = spawn(process.execPath, ['--conditions=@koppelmij/source', '--import', RESOLVER, `services/${name}/src/main.ts`], {
+  const child = spawn(process.execPath, ['--conditions=@koppelmij/source', `services/${name}/src/main.ts`], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
